@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependencies point one way: dkimctl -> DKIMCtlCommands -> (DKIMDNS, DKIM) -> DKIMCrypto -> COpenSSL.
+// The DKIM core has no sockets, files or DNS; key lookup enters through `DKIMKeyResolver`.
+let package = Package(
+    name: "swift-dkim-milter",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dkimctl", targets: ["dkimctl"]),
+        .library(name: "DKIM", targets: ["DKIM"]),
+        .library(name: "DKIMCrypto", targets: ["DKIMCrypto"]),
+        .library(name: "DKIMDNS", targets: ["DKIMDNS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CUnbound",
+            providers: [.apt(["libunbound-dev"])]
+        ),
+        .target(name: "DKIMCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "DKIM", dependencies: ["DKIMCrypto"]),
+        .target(name: "DKIMDNS", dependencies: ["DKIM", "CUnbound"]),
+        .target(
+            name: "DKIMCtlCommands",
+            dependencies: [
+                "DKIM", "DKIMCrypto", "DKIMDNS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "dkimctl", dependencies: ["DKIMCtlCommands"]),
+        .executableTarget(name: "dkim-bench", dependencies: ["DKIM", "DKIMCrypto"]),
+        .testTarget(name: "DKIMCryptoTests", dependencies: ["DKIMCrypto"]),
+        .testTarget(name: "DKIMTests", dependencies: ["DKIM", "DKIMCrypto"], resources: [.copy("Vectors")]),
+        .testTarget(name: "DKIMDNSTests", dependencies: ["DKIMDNS", "DKIM"]),
+        .testTarget(name: "DKIMCtlTests", dependencies: ["DKIMCtlCommands", "DKIM", "DKIMCrypto"]),
+    ]
+)
