@@ -32,6 +32,15 @@ public struct PrivateKey: Sendable, CustomStringConvertible {
                                                 : "not a PEM or DER private key")
     }
 
+    /// An Ed25519 key from its 32-byte seed (the form RFC 8463 Appendix A and dkimpy use).
+    public init(ed25519Seed seed: [UInt8]) throws {
+        guard seed.count == 32 else { throw DKIMCryptoError.notAKey("an Ed25519 seed is 32 bytes, this one is \(seed.count)") }
+        guard let pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, seed, seed.count) else {
+            throw DKIMCryptoError.openSSL("EVP_PKEY_new_raw_private_key")
+        }
+        try self.init(backing: KeyBacking(taking: pkey))
+    }
+
     private static func readPEM(_ bytes: [UInt8]) -> OpaquePointer? {
         bytes.withUnsafeBytes { raw -> OpaquePointer? in
             guard let bio = dkim_BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }

@@ -1,0 +1,54 @@
+/// One header field exactly as the message holds it: name, colon, value and any folding, without the final
+/// CRLF. Kept as bytes because `simple` canonicalization hashes them verbatim and headers may carry 8-bit data.
+public struct HeaderField: Sendable, Hashable {
+    /// Raw bytes with CRLF line ends inside folded values.
+    public let raw: [UInt8]
+    let colonIndex: Int?
+
+    /// `raw` as it appears in the message; bare LF inside it (a folded line from a Unix file or from Postfix)
+    /// is taken as CRLF, as it would be on the wire.
+    public init<Bytes: Sequence>(raw bytes: Bytes) where Bytes.Element == UInt8 {
+        var normalized: [UInt8] = []
+        normalized.reserveCapacity(bytes.underestimatedCount)
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == 0x0A && previous != 0x0D { normalized.append(0x0D) }
+            normalized.append(byte)
+            previous = byte
+        }
+        while let last = normalized.last, last == 0x0A || last == 0x0D { normalized.removeLast() }
+        self.raw = normalized
+        self.colonIndex = normalized.firstIndex(of: UInt8(ascii: ":"))
+    }
+
+    /// Builds a field from the name and the value text that follows the colon (leading space included if wanted).
+    public init(name: String, value: String) {
+        self.init(raw: Array(name.utf8) + [UInt8(ascii: ":")] + Array(value.utf8))
+    }
+
+    /// The field name as written (case preserved, trailing whitespace before the colon removed).
+    public var name: String {
+        var end = colonIndex ?? raw.count
+        while end > 0 && isWSP(raw[end - 1]) { end -= 1 }
+        return String(decoding: raw[0..<end], as: UTF8.self)
+    }
+
+    /// Everything after the colon, folding included.
+    public var value: ArraySlice<UInt8> {
+        guard let colonIndex else { return [] }
+        return raw[(colonIndex + 1)...]
+    }
+
+    /// The value unfolded and trimmed, for reading addresses and tag lists.
+    public var unfoldedValue: String {
+        var out: [UInt8] = []
+        for byte in value where byte != 0x0D && byte != 0x0A { out.append(byte) }
+        let trimmed = out.drop { isWSP($0) }.reversed().drop { isWSP($0) }.reversed()
+        return String(decoding: Array(trimmed), as: UTF8.self)
+    }
+
+    /// Case-insensitive comparison of the field name with `other` (RFC 5322 names are ASCII).
+    public func hasName(_ other: String) -> Bool {
+        name.utf8.count == other.utf8.count && name.lowercased() == other.lowercased()
+    }
+}
