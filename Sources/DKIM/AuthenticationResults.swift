@@ -29,7 +29,8 @@ public enum AuthenticationResults {
         return plain ? text : quoted(text)
     }
 
-    static func quoted(_ text: String) -> String {
+    /// A quoted-string (RFC 5322 §3.2.4) for reason texts.
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

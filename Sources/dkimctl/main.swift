@@ -1,1 +1,3 @@
-print("dkimctl")
+import DKIMCtlCommands
+
+await DKIMCtl.runMain()

@@ -1,0 +1,39 @@
+public import ArgumentParser
+
+/// `dkimctl`: the one executable of the project. The commands live in this library so tests can run them.
+public struct DKIMCtl: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "dkimctl",
+        abstract: "DKIM signing and verifying for mail servers: keys, signatures, and (soon) the milter.",
+        subcommands: [GenKeyCommand.self, SignCommand.self, VerifyCommand.self, TestKeyCommand.self]
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits: 0 success, 1 a negative answer (verify found no valid signature,
+    /// testkey found a mismatch), 2 usage or I/O errors.
+    public static func runMain(_ arguments: [String]? = nil) async -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            exit(withError: nil)
+        } catch let error as CLIError {
+            StandardStreams.warn(error.description)
+            exit(withError: ExitCode(error.exitCode))
+        } catch let error as ExitCode {
+            exit(withError: error)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure || code.rawValue == 64 {
+                // Usage problems: print ArgumentParser's message, exit 2 as the tools this replaces do.
+                try? StandardStreams.write(fullMessage(for: error) + "\n", to: 2)
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
+}
