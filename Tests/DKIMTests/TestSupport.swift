@@ -25,8 +25,8 @@ func vector(_ name: String) throws -> [UInt8] {
     return Array(try Data(contentsOf: url))
 }
 
-func bodyHash(_ body: [UInt8], _ algorithm: CanonicalizationAlgorithm, chunks: [Int]? = nil) -> [UInt8] {
-    let hasher = BodyHasher(.init(canonicalization: algorithm, digest: .sha256))
+func bodyHash(_ body: [UInt8], _ algorithm: CanonicalizationAlgorithm, digest: DigestAlgorithm = .sha256, chunks: [Int]? = nil) -> [UInt8] {
+    let hasher = BodyHasher(.init(canonicalization: algorithm, digest: digest))
     if let chunks {
         var start = 0
         for size in chunks {
