@@ -1,0 +1,11 @@
+# The two commands of the README. Each does its own set-up on a fresh Debian machine.
+.PHONY: run test bench
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
+bench:
+	scripts/bench.sh
