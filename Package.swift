@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,6 +31,11 @@ let package = Package(
         .target(name: "DKIMCrypto", dependencies: ["COpenSSL"]),
         .target(name: "DKIM", dependencies: ["DKIMCrypto"]),
         .target(name: "DKIMDNS", dependencies: ["DKIM", "CUnbound"]),
+        // The sendmail milter protocol: codec, typed commands and responses, negotiation, state machine.
+        // Pure Swift, no I/O, nothing of DKIM.
+        .target(name: "MilterProtocol"),
+        // opendkim.conf and its tables (KeyTable, SigningTable, host lists) as typed values; key loading.
+        .target(name: "DKIMConfig", dependencies: ["DKIM", "DKIMCrypto"]),
         .target(
             name: "DKIMCtlCommands",
             dependencies: [
@@ -42,6 +49,8 @@ let package = Package(
         .testTarget(name: "DKIMCryptoTests", dependencies: ["DKIMCrypto"]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM", "DKIMCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "DKIMDNSTests", dependencies: ["DKIMDNS", "DKIM"]),
+        .testTarget(name: "MilterProtocolTests", dependencies: ["MilterProtocol"]),
+        .testTarget(name: "DKIMConfigTests", dependencies: ["DKIMConfig", "DKIM"]),
         .testTarget(name: "DKIMCtlTests", dependencies: ["DKIMCtlCommands", "DKIM", "DKIMCrypto"]),
     ]
 )
