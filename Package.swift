@@ -36,11 +36,34 @@ let package = Package(
         .target(name: "MilterProtocol"),
         // opendkim.conf and its tables (KeyTable, SigningTable, host lists) as typed values; key loading.
         .target(name: "DKIMConfig", dependencies: ["DKIM", "DKIMCrypto"]),
+        // The glue: a MilterFilter that signs or verifies each message as the configuration says.
+        .target(
+            name: "DKIMMilter",
+            dependencies: [
+                "MilterServer", "MilterProtocol", "DKIM", "DKIMConfig", "DKIMDNS",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The MTA side of the milter protocol, for tests and the load generator: plain blocking sockets.
+        .target(name: "MilterTestKit", dependencies: ["MilterProtocol"]),
+        // SwiftNIO wiring: socket specs, listener, per-connection handler driving the protocol state machine.
+        // Knows nothing of DKIM: a `MilterFilter` is plugged in.
+        .target(
+            name: "MilterServer",
+            dependencies: [
+                "MilterProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "DKIMCtlCommands",
             dependencies: [
-                "DKIM", "DKIMCrypto", "DKIMDNS",
+                "DKIM", "DKIMCrypto", "DKIMDNS", "DKIMConfig", "DKIMMilter", "MilterServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -51,6 +74,11 @@ let package = Package(
         .testTarget(name: "DKIMDNSTests", dependencies: ["DKIMDNS", "DKIM"]),
         .testTarget(name: "MilterProtocolTests", dependencies: ["MilterProtocol"]),
         .testTarget(name: "DKIMConfigTests", dependencies: ["DKIMConfig", "DKIM"]),
+        .testTarget(
+            name: "DKIMMilterTests",
+            dependencies: ["DKIMMilter", "MilterTestKit", "MilterServer", "MilterProtocol", "DKIM", "DKIMConfig", "DKIMCrypto",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
         .testTarget(name: "DKIMCtlTests", dependencies: ["DKIMCtlCommands", "DKIM", "DKIMCrypto"]),
     ]
 )

@@ -4,8 +4,8 @@ public import ArgumentParser
 public struct DKIMCtl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "dkimctl",
-        abstract: "DKIM signing and verifying for mail servers: keys, signatures, and (soon) the milter.",
-        subcommands: [GenKeyCommand.self, SignCommand.self, VerifyCommand.self, TestKeyCommand.self]
+        abstract: "DKIM signing and verifying for mail servers: the milter, keys and signatures.",
+        subcommands: [ServeCommand.self, GenKeyCommand.self, SignCommand.self, VerifyCommand.self, TestKeyCommand.self]
     )
 
     public init() {}

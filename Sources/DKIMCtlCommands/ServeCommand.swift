@@ -1,0 +1,101 @@
+import ArgumentParser
+import DKIMConfig
+import DKIMMilter
+import Logging
+import MilterServer
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `dkimctl serve`: the milter, on an OpenDKIM configuration, in the foreground.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the DKIM milter on an opendkim.conf, in the foreground.",
+        discussion: """
+        Reads OpenDKIM's configuration file and its KeyTable, SigningTable and host lists, loads every key, \
+        then listens on Socket (inet:PORT@HOST, inet6:PORT@HOST or local:/path; default inet:12301@localhost). \
+        Logs to standard error, or to syslog with `Syslog yes`. SIGTERM or SIGINT: stop accepting, let open \
+        connections finish, exit 0. A configuration problem stops the start with one line naming file:line.
+        """
+    )
+
+    @Option(help: "The configuration file.")
+    var config: String = "/etc/opendkim.conf"
+
+    @Option(help: "Listen here instead of the configuration's Socket (e.g. inet:12301@localhost).")
+    var socket: String?
+
+    @Option(help: "Log level: debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
+            throw CLIError("--log-level \(logLevel): use debug, info, notice, warning or error")
+        }
+        let loaded: SettingsLoader.Loaded
+        do { loaded = try SettingsLoader.load(configPath: config, socketOverride: socket) } catch {
+            throw CLIError("cannot start: \(error)", exitCode: 1)
+        }
+        let configuration = loaded.configuration
+        if configuration.syslog {
+            SyslogLogHandler.bootstrap(ident: "dkimctl", facility: configuration.syslogFacility)
+            LoggingSystem.bootstrap { label in
+                var handler = SyslogLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        } else {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+        let logger = Logger(label: "dkim-milter")
+        for warning in loaded.warnings { logger.warning("\(warning)") }
+        if configuration.background {
+            logger.notice("Background: running in the foreground; let the service manager (systemd) supervise the process")
+        }
+        if configuration.autoRestart {
+            logger.notice("AutoRestart: not done in-process; use systemd's Restart=on-failure (see contrib/)")
+        }
+
+        let spec: SocketSpec
+        do { spec = try SocketSpec(parsing: configuration.socket) } catch {
+            let location = configuration.location(of: "Socket").map { "\($0): " } ?? ""
+            throw CLIError("cannot start: \(location)\(error)", exitCode: 1)
+        }
+        let pidFile = configuration.pidFile.map(PidFile.init(path:))
+        let userID = configuration.userID
+        let store = FilterSettingsStore(loaded.settings)
+        let server = MilterServer(
+            configuration: .init(socket: spec, umask: configuration.umask),
+            filter: DKIMFilter(settings: store),
+            logger: logger,
+            onBound: { _ in
+                do {
+                    try pidFile?.write()
+                    if let userID {
+                        try Privileges.drop(to: userID)
+                        logger.info("running as \(userID)")
+                    }
+                } catch {
+                    logger.critical("cannot start: \(error)")
+                    Glibc.exit(1)
+                }
+            })
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        defer {
+            pidFile?.remove()
+            loaded.shutdown()
+        }
+        do { try await group.run() } catch {
+            throw CLIError("\(error)", exitCode: 1)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The PidFile: written after the socket is bound, removed at exit. A file left by a process that is gone
+/// is replaced; one naming a live process stops the start (two daemons on one configuration).
+public struct PidFile: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public struct PidFileError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public func write() throws(PidFileError) {
+        if let existing = try? String(contentsOfFileAtPath: path), let pid = Int32(existing.trimmingCharacters(in: " \n\t")),
+           pid > 0, pid != getpid(), kill(pid, 0) == 0 || errno == EPERM {
+            throw PidFileError(description: "PidFile \(path) names process \(pid), which is running: is another instance using this configuration?")
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PidFileError(description: "cannot write PidFile \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let text = "\(getpid())\n"
+        let written = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+        guard written == text.utf8.count else { throw PidFileError(description: "cannot write PidFile \(path): short write") }
+    }
+
+    public func remove() {
+        guard let existing = try? String(contentsOfFileAtPath: path), Int32(existing.trimmingCharacters(in: " \n\t")) == getpid() else { return }
+        unlink(path)
+    }
+}
+
+extension String {
+    init(contentsOfFileAtPath path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PidFile.PidFileError(description: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = read(fd, &buffer, buffer.count)
+        guard n >= 0 else { throw PidFile.PidFileError(description: String(cString: strerror(errno))) }
+        self = String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

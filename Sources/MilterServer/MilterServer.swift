@@ -1,0 +1,138 @@
+public import Logging
+public import MilterProtocol
+import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The milter listener: binds the socket, gives each MTA connection its own handler and filter session,
+/// and on graceful shutdown stops accepting, lets open connections finish up to a deadline, then closes them.
+public final class MilterServer: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var socket: SocketSpec
+        /// Largest milter packet accepted; checked before anything is allocated.
+        public var maximumFrameSize: Int
+        /// An MTA connection silent this long is closed (a client that stopped mid-packet).
+        public var idleTimeout: TimeAmount
+        /// How long open connections may take to finish after shutdown starts.
+        public var shutdownGracePeriod: TimeAmount
+        /// Applied while creating a Unix-domain socket file (OpenDKIM's UMask).
+        public var umask: UInt32?
+
+        public init(socket: SocketSpec, maximumFrameSize: Int = MilterFrameParser.defaultMaximumFrameSize,
+                    idleTimeout: TimeAmount = .seconds(600), shutdownGracePeriod: TimeAmount = .seconds(30),
+                    umask: UInt32? = nil) {
+            self.socket = socket
+            self.maximumFrameSize = maximumFrameSize
+            self.idleTimeout = idleTimeout
+            self.shutdownGracePeriod = shutdownGracePeriod
+            self.umask = umask
+        }
+    }
+
+    private let configuration: Configuration
+    private let filter: any MilterFilter
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let onBound: @Sendable (SocketAddress) -> Void
+    private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let nextID = Atomic<UInt64>(1)
+
+    /// `onBound` is told the bound address (useful with port 0 in tests, and to drop privileges after binding).
+    public init(configuration: Configuration, filter: any MilterFilter, logger: Logger,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                onBound: @escaping @Sendable (SocketAddress) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.filter = filter
+        self.logger = logger
+        self.group = group
+        self.onBound = onBound
+    }
+
+    /// Open MTA connections right now.
+    public var openConnections: Int { connections.withLock { $0.count } }
+
+    public func run() async throws {
+        let address: SocketAddress
+        do { address = try configuration.socket.resolve() } catch { throw MilterServerError(error.description) }
+        if case .unix(let path) = configuration.socket {
+            do { try UnixSocketFile.prepare(path) } catch { throw MilterServerError(error.description) }
+        }
+        let listener = try await bind(address)
+        logger.info("listening on \(configuration.socket)")
+        onBound(listener.localAddress ?? address)
+
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await listener.closeFuture.get()
+            } onCancel: {
+                listener.close(promise: nil)
+            }
+        } onGracefulShutdown: {
+            self.logger.info("shutting down: no new connections; \(self.openConnections) open connection(s) may finish")
+            listener.close(promise: nil)
+        }
+        await drainConnections()
+        if case .unix(let path) = configuration.socket { unlink(path) }
+        logger.info("stopped")
+    }
+
+    private func bind(_ address: SocketAddress) async throws -> any Channel {
+        let filter = self.filter
+        let configuration = self.configuration
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                let id = self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+                var logger = self.logger
+                logger[metadataKey: "conn"] = "\(id)"
+                let peer = channel.remoteAddress.map { "\($0)" } ?? "unknown"
+                let session = filter.makeSession(MilterConnectionInfo(peer: peer, id: id, logger: logger))
+                let handler = MilterChannelHandler(parser: MilterFrameParser(maximumFrameSize: configuration.maximumFrameSize),
+                                                   configuration: filter.negotiation, session: session, logger: logger)
+                self.track(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        let previousMask: mode_t? = configuration.umask.map { umask(mode_t($0)) }
+        defer { if let previousMask { umask(previousMask) } }
+        do {
+            return try await bootstrap.bind(to: address).get()
+        } catch {
+            throw MilterServerError("cannot listen on \(configuration.socket): \(error)")
+        }
+    }
+
+    private func track(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        connections.withLock { $0[key] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.connections.withLock { $0.removeValue(forKey: key) }
+        }
+    }
+
+    /// Waits for open connections to end by themselves, up to the grace period, then closes the rest.
+    private func drainConnections() async {
+        let deadline = NIODeadline.now() + configuration.shutdownGracePeriod
+        while openConnections > 0 && NIODeadline.now() < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let remaining = connections.withLock { Array($0.values) }
+        if !remaining.isEmpty {
+            logger.warning("closing \(remaining.count) connection(s) still open after the grace period")
+            for channel in remaining { channel.close(promise: nil) }
+        }
+    }
+}
+
+public struct MilterServerError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
