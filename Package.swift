@@ -69,6 +69,8 @@ let package = Package(
         ),
         .executableTarget(name: "dkimctl", dependencies: ["DKIMCtlCommands"]),
         .executableTarget(name: "dkim-bench", dependencies: ["DKIM", "DKIMCrypto"]),
+        // Load generator: N connections × M messages over TCP; prints msgs/s, latency and server CPU per message.
+        .executableTarget(name: "milter-load", dependencies: ["MilterTestKit", "MilterProtocol"]),
         .testTarget(name: "DKIMCryptoTests", dependencies: ["DKIMCrypto"]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM", "DKIMCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "DKIMDNSTests", dependencies: ["DKIMDNS", "DKIM"]),
