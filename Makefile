@@ -1,5 +1,5 @@
 # The two commands of the README. Each does its own set-up on a fresh Debian machine.
-.PHONY: run test bench
+.PHONY: run test bench bench-milter
 
 run:
 	scripts/run.sh
@@ -9,3 +9,5 @@ test:
 
 bench:
 	scripts/bench.sh
+bench-milter:
+	scripts/bench-milter.sh

@@ -164,7 +164,7 @@ final class DKIMMilterSession: MilterSession {
                 return .continue
             }
             let session = SessionLog(logger: logger, reasons: message.settings.configuration.logWhy ? message.reasons : [])
-            return .later {
+            let work: @Sendable () -> [MilterResponse] = {
                 let (signer, headers) = box.value
                 do {
                     let fields = try signer.finish(headers: headers)
@@ -181,6 +181,10 @@ final class DKIMMilterSession: MilterSession {
                     return [.continue]
                 }
             }
+            // An Ed25519 signature costs about as much as hashing a 20 KB chunk: do it here and spare the
+            // two thread hops. RSA (hundreds of microseconds) never runs on the event loop.
+            if choices.allSatisfy({ $0.key.type == .ed25519 }) { return .now(work()) }
+            return .later { work() }
         case .verifying(let verifier):
             let box = UncheckedBox((verifier, message.headers))
             let settings = message.settings
