@@ -77,6 +77,12 @@ let package = Package(
         .testTarget(name: "MilterProtocolTests", dependencies: ["MilterProtocol"]),
         .testTarget(name: "DKIMConfigTests", dependencies: ["DKIMConfig", "DKIM"]),
         .testTarget(
+            name: "MilterServerTests",
+            dependencies: ["MilterServer", "MilterProtocol", "MilterTestKit",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "DKIMMilterTests",
             dependencies: ["DKIMMilter", "MilterTestKit", "MilterServer", "MilterProtocol", "DKIM", "DKIMConfig", "DKIMCrypto",
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
