@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs, builds, runs `swift test`, then the interoperability tests
-# against dkimpy and Perl Mail::DKIM with keys served by a real DNS server (dnsmasq) on a loopback port.
+# The whole test suite: installs what it needs, builds, runs `swift test`, then
+#  - the interoperability tests: dkimctl against dkimpy and Perl Mail::DKIM, keys served by a real DNS server
+#    (dnsmasq) on a loopback port (scripts/oracle/);
+#  - the end-to-end test: a private Postfix instance on 127.0.0.1 delivers mail through `dkimctl serve` into a
+#    Maildir, under milter protocol 2 and 6 (scripts/postfix/).
+# Every server it starts listens on loopback only and is stopped when the step ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 echo "== swift build"
-swift build --build-tests 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting|Linking)|^Building|^$' || true
-swift build --build-tests >/dev/null   # fails loudly if the build did
+swift build --build-tests --quiet
 
 echo "== swift test"
-swift test --skip-build --parallel --num-workers 2
+swift test --skip-build
 
+bin="$(swift build --show-bin-path)/dkimctl"
 echo "== interoperability: dkimpy and Mail::DKIM"
-scripts/oracle/run.sh "$(swift build --show-bin-path)/dkimctl"
+scripts/oracle/run.sh "$bin"
+
+echo "== end to end: a real Postfix through the milter"
+scripts/postfix/run.sh "$bin"
