@@ -21,6 +21,24 @@ public struct HeaderField: Sendable, Hashable {
         self.colonIndex = normalized.firstIndex(of: UInt8(ascii: ":"))
     }
 
+    /// The same for an array, without generic dispatch (the milter builds one per header of every message).
+    public init(raw bytes: [UInt8]) {
+        var normalized = bytes
+        if bytes.contains(0x0A) {
+            normalized = []
+            normalized.reserveCapacity(bytes.count + 8)
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte == 0x0A && previous != 0x0D { normalized.append(0x0D) }
+                normalized.append(byte)
+                previous = byte
+            }
+        }
+        while let last = normalized.last, last == 0x0A || last == 0x0D { normalized.removeLast() }
+        self.raw = normalized
+        self.colonIndex = normalized.firstIndex(of: UInt8(ascii: ":"))
+    }
+
     /// Builds a field from the name and the value text that follows the colon (leading space included if wanted).
     public init(name: String, value: String) {
         self.init(raw: Array(name.utf8) + [UInt8(ascii: ":")] + Array(value.utf8))
@@ -47,8 +65,25 @@ public struct HeaderField: Sendable, Hashable {
         return String(decoding: Array(trimmed), as: UTF8.self)
     }
 
-    /// Case-insensitive comparison of the field name with `other` (RFC 5322 names are ASCII).
+    /// Case-insensitive comparison of the field name with `other` (RFC 5322 names are ASCII). No allocation:
+    /// it runs for every header of every message.
     public func hasName(_ other: String) -> Bool {
-        name.utf8.count == other.utf8.count && name.lowercased() == other.lowercased()
+        var end = colonIndex ?? raw.count
+        while end > 0 && isWSP(raw[end - 1]) { end -= 1 }
+        var index = 0
+        for byte in other.utf8 {
+            guard index < end else { return false }
+            let mine = raw[index]
+            guard mine == byte || (mine | 0x20 == byte | 0x20 && (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) else { return false }
+            index += 1
+        }
+        return index == end
+    }
+
+    /// The field name lowercased (ASCII), for table keys.
+    var lowercasedName: String {
+        var end = colonIndex ?? raw.count
+        while end > 0 && isWSP(raw[end - 1]) { end -= 1 }
+        return String(decoding: raw[0..<end].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }

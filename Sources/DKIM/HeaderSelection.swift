@@ -7,7 +7,7 @@ enum HeaderSelection {
     static func select(_ names: [String], from headers: [HeaderField]) -> [HeaderField] {
         var remaining: [String: [Int]] = [:]
         for (index, field) in headers.enumerated() {
-            remaining[field.name.lowercased(), default: []].append(index)
+            remaining[field.lowercasedName, default: []].append(index)
         }
         var selected: [HeaderField] = []
         selected.reserveCapacity(names.count)

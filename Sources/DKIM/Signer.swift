@@ -123,7 +123,7 @@ public final class DKIMSigner {
     /// over-signed names. Ordered as the wanted list, so the result is stable.
     static func signedNames(for request: SigningRequest, in headers: [HeaderField]) -> [String] {
         var counts: [String: Int] = [:]
-        for field in headers { counts[field.name.lowercased(), default: 0] += 1 }
+        for field in headers { counts[field.lowercasedName, default: 0] += 1 }
         var wanted = request.headers ?? SigningRequest.defaultSignedHeaders
         if !wanted.contains(where: { $0.lowercased() == "from" }) { wanted.insert("From", at: 0) }
         var seen = Set<String>()

@@ -5,15 +5,22 @@ public enum DigestAlgorithm: String, Sendable, Hashable, CaseIterable {
     case sha1
     case sha256
 
+    /// The digest implementation, fetched from the provider once per process. OpenSSL 3 otherwise looks it up
+    /// again (under a lock) in every `EVP_DigestInit_ex`, which shows in per-message profiles.
     var md: OpaquePointer {
         switch self {
-        case .sha1: return EVP_sha1()
-        case .sha256: return EVP_sha256()
+        case .sha1: return FetchedDigests.sha1
+        case .sha256: return FetchedDigests.sha256
         }
     }
 
     /// Length of the digest in bytes.
     public var length: Int { self == .sha1 ? 20 : 32 }
+}
+
+private enum FetchedDigests {
+    nonisolated(unsafe) static let sha1: OpaquePointer = EVP_MD_fetch(nil, "SHA1", nil) ?? EVP_sha1()
+    nonisolated(unsafe) static let sha256: OpaquePointer = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
 }
 
 /// A streaming hash over OpenSSL's EVP interface.

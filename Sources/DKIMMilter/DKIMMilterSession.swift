@@ -164,14 +164,16 @@ final class DKIMMilterSession: MilterSession {
                 return .continue
             }
             let session = SessionLog(logger: logger, reasons: message.settings.configuration.logWhy ? message.reasons : [])
+            let canInsert = Self.canInsertHeaders(negotiated, context)
             let work: @Sendable () -> [MilterResponse] = {
                 let (signer, headers) = box.value
                 do {
                     let fields = try signer.finish(headers: headers)
                     var responses: [MilterResponse] = []
                     for field in fields {
-                        responses.append(.insertHeader(index: 0, name: "DKIM-Signature",
-                                                       value: field.milterValue(leadingSpace: negotiated.headerLeadingSpace)))
+                        let value = field.milterValue(leadingSpace: negotiated.headerLeadingSpace)
+                        responses.append(canInsert ? .insertHeader(index: 0, name: "DKIM-Signature", value: value)
+                                                   : .addHeader(name: "DKIM-Signature", value: value))
                     }
                     let names = choices.map { "d=\($0.domain) s=\($0.selector) a=\($0.algorithm)" }.joined(separator: ", ")
                     session.write(decision: "sign", result: "signed (\(names))")
@@ -189,6 +191,7 @@ final class DKIMMilterSession: MilterSession {
             let box = UncheckedBox((verifier, message.headers))
             let settings = message.settings
             let session = SessionLog(logger: logger, reasons: settings.configuration.logWhy ? message.reasons : [])
+            let canInsert = Self.canInsertHeaders(negotiated, context)
             return .later {
                 let (verifier, headers) = box.value
                 let results = await verifier.finish(resolver: settings.resolver)
@@ -207,8 +210,9 @@ final class DKIMMilterSession: MilterSession {
                 if !results.isEmpty || settings.configuration.alwaysAddARHeader {
                     if negotiated.canAddHeaders {
                         let value = AuthenticationResults.value(authservID: authservID, results: results, separator: ";\n\t")
-                        responses.append(.insertHeader(index: 0, name: "Authentication-Results",
-                                                       value: negotiated.headerLeadingSpace ? " " + value : value))
+                        let text = negotiated.headerLeadingSpace ? " " + value : value
+                        responses.append(canInsert ? .insertHeader(index: 0, name: "Authentication-Results", value: text)
+                                                   : .addHeader(name: "Authentication-Results", value: text))
                     } else {
                         session.logger.warning("cannot add Authentication-Results: the MTA did not allow adding header fields")
                     }
@@ -225,6 +229,13 @@ final class DKIMMilterSession: MilterSession {
     private func log(_ logger: Logger, _ message: MessageInProgress, decision: String, result: String) {
         SessionLog(logger: logger, reasons: message.settings.configuration.logWhy ? message.reasons : [])
             .write(decision: decision, result: result)
+    }
+
+    /// SMFIR_INSHEADER came with protocol version 3 (sendmail 8.14). Postfix takes it at every version,
+    /// including the `milter_protocol = 2` of the setup guide; another MTA speaking version 2 gets ADDHEADER,
+    /// which puts the field at the bottom of the header block (still a valid place for DKIM).
+    static func canInsertHeaders(_ negotiated: MilterStateMachine.Negotiated, _ context: MilterEventContext) -> Bool {
+        negotiated.version >= 3 || (context.macro("v")?.hasPrefix("Postfix") ?? false)
     }
 
     static func hostName() -> String {

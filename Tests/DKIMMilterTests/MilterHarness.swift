@@ -155,7 +155,8 @@ extension MilterTestClient {
 
     func open(clientAddress: String = "127.0.0.1", hostname: String = "localhost", macros: [MilterMacro] = []) throws {
         _ = try connect(hostname: hostname, address: .inet(clientAddress, port: 40000),
-                        macros: [MilterMacro(name: "j", value: "mx.example.net"), MilterMacro(name: "{daemon_name}", value: "smtpd")] + macros)
+                        macros: [MilterMacro(name: "j", value: "mx.example.net"), MilterMacro(name: "{daemon_name}", value: "smtpd"),
+                                 MilterMacro(name: "v", value: "Postfix 3.7.11")] + macros)
         _ = try helo("client.example.com")
     }
 }

@@ -80,6 +80,20 @@ final class MilterSigningTests: XCTestCase {
         try await harness.shutdown()
     }
 
+    func testVersion2MTAThatIsNotPostfixGetsAddHeader() async throws {
+        let harness = try await MilterHarness()
+        let client = try harness.client(version: 2)
+        _ = try client.connect(hostname: "localhost", address: .inet("127.0.0.1", port: 40000),
+                               macros: [MilterMacro(name: "j", value: "mx.example.net"), MilterMacro(name: "v", value: "8.13.8")])
+        let responses = try client.send(.plain)
+        guard case .addHeader("DKIM-Signature", _) = responses.first else { return XCTFail("\(responses)") }
+        let delivered = TestMessage.plain.delivered(applying: responses, leadingSpace: false)
+        let resolver = StaticKeyResolver(["mail._domainkey.example.com": [harness.record(harness.rsaKey)]])
+        let verified = try await verifyWithCore(delivered, resolver: resolver)
+        XCTAssertEqual(verified.map(\.result), [.pass])
+        try await harness.shutdown()
+    }
+
     func testDomainWithoutKeyIsNotSigned() async throws {
         let harness = try await MilterHarness()
         let client = try harness.client(version: 2)
