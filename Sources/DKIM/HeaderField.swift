@@ -8,17 +8,7 @@ public struct HeaderField: Sendable, Hashable {
     /// `raw` as it appears in the message; bare LF inside it (a folded line from a Unix file or from Postfix)
     /// is taken as CRLF, as it would be on the wire.
     public init<Bytes: Sequence>(raw bytes: Bytes) where Bytes.Element == UInt8 {
-        var normalized: [UInt8] = []
-        normalized.reserveCapacity(bytes.underestimatedCount)
-        var previous: UInt8 = 0
-        for byte in bytes {
-            if byte == 0x0A && previous != 0x0D { normalized.append(0x0D) }
-            normalized.append(byte)
-            previous = byte
-        }
-        while let last = normalized.last, last == 0x0A || last == 0x0D { normalized.removeLast() }
-        self.raw = normalized
-        self.colonIndex = normalized.firstIndex(of: UInt8(ascii: ":"))
+        self.init(raw: Array(bytes))
     }
 
     /// The same for an array, without generic dispatch (the milter builds one per header of every message).
@@ -44,11 +34,16 @@ public struct HeaderField: Sendable, Hashable {
         self.init(raw: Array(name.utf8) + [UInt8(ascii: ":")] + Array(value.utf8))
     }
 
-    /// The field name as written (case preserved, trailing whitespace before the colon removed).
-    public var name: String {
+    /// Where the name ends: before the colon and any whitespace in front of it.
+    private var nameEnd: Int {
         var end = colonIndex ?? raw.count
         while end > 0 && isWSP(raw[end - 1]) { end -= 1 }
-        return String(decoding: raw[0..<end], as: UTF8.self)
+        return end
+    }
+
+    /// The field name as written (case preserved, trailing whitespace before the colon removed).
+    public var name: String {
+        String(decoding: raw[0..<nameEnd], as: UTF8.self)
     }
 
     /// Everything after the colon, folding included.
@@ -68,8 +63,7 @@ public struct HeaderField: Sendable, Hashable {
     /// Case-insensitive comparison of the field name with `other` (RFC 5322 names are ASCII). No allocation:
     /// it runs for every header of every message.
     public func hasName(_ other: String) -> Bool {
-        var end = colonIndex ?? raw.count
-        while end > 0 && isWSP(raw[end - 1]) { end -= 1 }
+        let end = nameEnd
         var index = 0
         for byte in other.utf8 {
             guard index < end else { return false }
@@ -82,8 +76,6 @@ public struct HeaderField: Sendable, Hashable {
 
     /// The field name lowercased (ASCII), for table keys.
     var lowercasedName: String {
-        var end = colonIndex ?? raw.count
-        while end > 0 && isWSP(raw[end - 1]) { end -= 1 }
-        return String(decoding: raw[0..<end].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        String(decoding: raw[0..<nameEnd].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }
