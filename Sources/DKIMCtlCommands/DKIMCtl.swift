@@ -5,7 +5,8 @@ public struct DKIMCtl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "dkimctl",
         abstract: "DKIM signing and verifying for mail servers: the milter, keys and signatures.",
-        subcommands: [ServeCommand.self, GenKeyCommand.self, SignCommand.self, VerifyCommand.self, TestKeyCommand.self]
+        subcommands: [ServeCommand.self, GenKeyCommand.self, SignCommand.self, VerifyCommand.self, TestKeyCommand.self,
+                      CheckCommand.self, ExplainCommand.self]
     )
 
     public init() {}
