@@ -64,6 +64,7 @@ let package = Package(
                 "DKIM", "DKIMCrypto", "DKIMDNS", "DKIMConfig", "DKIMMilter", "MilterServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -71,6 +72,12 @@ let package = Package(
         .executableTarget(name: "dkim-bench", dependencies: ["DKIM", "DKIMCrypto"]),
         // Load generator: N connections × M messages over TCP; prints msgs/s, latency and server CPU per message.
         .executableTarget(name: "milter-load", dependencies: ["MilterTestKit", "MilterProtocol"]),
+        // libFuzzer targets (scripts/fuzz/run.sh); in a normal build each is an executable that does nothing.
+        .executableTarget(name: "FuzzTagList", dependencies: ["DKIM"]),
+        .executableTarget(name: "FuzzMilterCodec", dependencies: ["MilterProtocol"]),
+        .executableTarget(name: "FuzzKeyRecord", dependencies: ["DKIM"]),
+        .executableTarget(name: "FuzzConfig", dependencies: ["DKIMConfig"]),
+        .executableTarget(name: "FuzzCanonicalization", dependencies: ["DKIM"]),
         .testTarget(name: "DKIMCryptoTests", dependencies: ["DKIMCrypto"]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM", "DKIMCrypto"], resources: [.copy("Vectors")]),
         .testTarget(name: "DKIMDNSTests", dependencies: ["DKIMDNS", "DKIM"]),

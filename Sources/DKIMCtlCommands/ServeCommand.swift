@@ -17,7 +17,10 @@ struct ServeCommand: AsyncParsableCommand {
         Reads OpenDKIM's configuration file and its KeyTable, SigningTable and host lists, loads every key, \
         then listens on Socket (inet:PORT@HOST, inet6:PORT@HOST or local:/path; default inet:12301@localhost). \
         Logs to standard error, or to syslog with `Syslog yes`. SIGTERM or SIGINT: stop accepting, let open \
-        connections finish, exit 0. A configuration problem stops the start with one line naming file:line.
+        connections finish, exit 0. SIGHUP or SIGUSR1: reload the configuration, tables and keys (a broken \
+        one is reported and the running configuration kept; Socket, UserID, PidFile and UMask need a restart). \
+        Under systemd Type=notify it reports READY, RELOADING, STOPPING and WATCHDOG (see contrib/). \
+        A configuration problem stops the start with one line naming file:line.
         """
     )
 
@@ -70,6 +73,11 @@ struct ServeCommand: AsyncParsableCommand {
         let pidFile = configuration.pidFile.map(PidFile.init(path:))
         let userID = configuration.userID
         let store = FilterSettingsStore(loaded.settings)
+        let notifier = SystemdNotifier.fromEnvironment(logger: logger)
+        let reloader = ConfigurationReloader(configPath: config, socketOverride: socket, loaded: loaded, store: store,
+                                             logger: logger, notifier: notifier)
+        // Trap SIGHUP/SIGUSR1 now, before the socket is bound and READY=1 goes out.
+        let reloadService = await ReloadService(reloader: reloader, notifier: notifier)
         let server = MilterServer(
             configuration: .init(socket: spec, umask: configuration.umask),
             filter: DKIMFilter(settings: store),
@@ -85,14 +93,19 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.critical("cannot start: \(error)")
                     Glibc.exit(1)
                 }
+                notifier.ready()
             })
+        // Graceful shutdown runs in reverse order: stop reloading (and tell systemd STOPPING=1), drain the
+        // server, then stop the watchdog pings.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server)],
+            services: [.init(service: WatchdogService(notifier: notifier), successTerminationBehavior: .ignore),
+                       .init(service: server),
+                       .init(service: reloadService, successTerminationBehavior: .ignore)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         defer {
             pidFile?.remove()
-            loaded.shutdown()
+            reloader.current.shutdown()
         }
         do { try await group.run() } catch {
             throw CLIError("\(error)", exitCode: 1)

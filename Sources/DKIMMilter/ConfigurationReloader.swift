@@ -1,0 +1,96 @@
+public import Logging
+import Synchronization
+
+/// Reloads the configuration (SIGHUP, or OpenDKIM's SIGUSR1): reads the file and every table and key again,
+/// off the event loop, and swaps the new settings in atomically. A message keeps the settings it took at its
+/// MAIL command, so one in flight finishes with the configuration it started with. A configuration that does
+/// not load leaves the running one in place and is reported in one line with file:line.
+///
+/// The old settings' DNS resolver is not shut down explicitly: the reloader drops its reference, and the
+/// resolver stops its thread in `deinit` once the last message holding the old settings is done. (An explicit
+/// `shutdown()` could cut off the DNS lookups of such a message.)
+public final class ConfigurationReloader: Sendable {
+    public let configPath: String
+    private let socketOverride: String?
+    private let store: FilterSettingsStore
+    private let logger: Logger
+    private let notifier: SystemdNotifier
+    private let running: Mutex<SettingsLoader.Loaded>
+
+    /// Options read only at start: a change is named in a warning and waits for a restart.
+    public static let restartOptions = ["Socket", "UserID", "PidFile", "UMask", "Syslog", "SyslogFacility"]
+
+    public init(configPath: String, socketOverride: String?, loaded: SettingsLoader.Loaded, store: FilterSettingsStore,
+                logger: Logger, notifier: SystemdNotifier) {
+        self.configPath = configPath
+        self.socketOverride = socketOverride
+        self.store = store
+        self.logger = logger
+        self.notifier = notifier
+        self.running = Mutex(loaded)
+    }
+
+    /// The settings being served now.
+    public var current: SettingsLoader.Loaded { running.withLock { $0 } }
+
+    /// Reloads once; returns whether the new configuration is now in use.
+    @discardableResult
+    public func reload() async -> Bool {
+        notifier.reloading()
+        defer { notifier.ready() }
+        let path = configPath
+        let socketOverride = self.socketOverride
+        // Blocking file I/O and key parsing: on a detached task, never on an event loop.
+        let outcome: Result<SettingsLoader.Loaded, SettingsLoader.LoadError> = await Task.detached {
+            do throws(SettingsLoader.LoadError) {
+                return .success(try SettingsLoader.load(configPath: path, socketOverride: socketOverride))
+            } catch {
+                return .failure(error)
+            }
+        }.value
+        let new: SettingsLoader.Loaded
+        switch outcome {
+        case .failure(let error):
+            logger.error("reload failed, keeping the running configuration: \(error)")
+            return false
+        case .success(let loaded):
+            new = loaded
+        }
+        let old = running.withLock { running in
+            let old = running
+            running = new
+            return old
+        }
+        store.replace(with: new.settings)
+        let change = Self.changes(from: old, to: new)
+        for warning in new.warnings { logger.warning("\(warning)") }
+        logger.notice("reloaded configuration from \(configPath): \(change.keysAdded.count) key(s) added, \(change.keysRemoved.count) removed, \(new.settings.policy.keys.count) loaded")
+        if !change.restartOptions.isEmpty {
+            logger.warning("reload: \(change.restartOptions.joined(separator: ", ")) changed; still using the values read at start until a restart")
+        }
+        return true
+    }
+
+    public struct Change: Sendable, Equatable {
+        public var keysAdded: [String]
+        public var keysRemoved: [String]
+        public var restartOptions: [String]
+    }
+
+    /// What a reload from `old` to `new` changes: KeyTable names added and removed, and start-only options.
+    public static func changes(from old: SettingsLoader.Loaded, to new: SettingsLoader.Loaded) -> Change {
+        let oldNames = Set(old.settings.policy.keys.names)
+        let newNames = Set(new.settings.policy.keys.names)
+        let a = old.configuration, b = new.configuration
+        var restart: [String] = []
+        if a.socket != b.socket { restart.append("Socket") }
+        if a.userID != b.userID { restart.append("UserID") }
+        if a.pidFile != b.pidFile { restart.append("PidFile") }
+        if a.umask != b.umask { restart.append("UMask") }
+        if a.syslog != b.syslog { restart.append("Syslog") }
+        if a.syslogFacility != b.syslogFacility { restart.append("SyslogFacility") }
+        return Change(keysAdded: newNames.subtracting(oldNames).sorted(),
+                      keysRemoved: oldNames.subtracting(newNames).sorted(),
+                      restartOptions: restart)
+    }
+}
