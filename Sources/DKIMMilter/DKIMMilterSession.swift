@@ -194,7 +194,14 @@ final class DKIMMilterSession: MilterSession {
             let canInsert = Self.canInsertHeaders(negotiated, context)
             return .later {
                 let (verifier, headers) = box.value
-                let results = await verifier.finish(resolver: settings.resolver)
+                var results = await verifier.finish(resolver: settings.resolver)
+                // RFC 6376 §8.15: with several From fields a pass would vouch for a From the signer never saw.
+                let fromCount = headers.filter { $0.hasName("From") }.count
+                if fromCount > 1 {
+                    for index in results.indices where results[index].result == .pass {
+                        results[index].result = .policy("the message has \(fromCount) From header fields")
+                    }
+                }
                 var responses: [MilterResponse] = []
                 let forged = ForgedAuthenticationResults.deletions(in: headers, authservID: authservID)
                 if !forged.isEmpty {

@@ -64,7 +64,8 @@ public enum SettingsLoader {
             verification: VerificationOptions(now: { UInt64(time(nil)) },
                                               maximumSignatures: configuration.maximumSignaturesToVerify,
                                               minimumRSAKeyBits: configuration.minimumKeyBits),
-            maximumHeaders: min(configuration.maximumHeaders, 100_000))
+            // OpenDKIM's MaximumHeaders counts header bytes (0: no limit); the field count keeps its default.
+            maximumHeaderBytes: configuration.maximumHeaders == 0 ? Int.max : configuration.maximumHeaders)
         return Loaded(settings: settings, configuration: configuration, warnings: warnings,
                       shutdown: { resolver.shutdown() })
     }

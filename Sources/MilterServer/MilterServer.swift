@@ -1,9 +1,9 @@
 public import Logging
 public import MilterProtocol
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 public import ServiceLifecycle
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,8 +38,9 @@ public final class MilterServer: Service, Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let onBound: @Sendable (SocketAddress) -> Void
-    private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
-    private let nextID = Atomic<UInt64>(1)
+    // NIOLockedValueBox rather than Synchronization.Mutex: the thread sanitizer sees its lock.
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let nextID = NIOLockedValueBox<UInt64>(1)
 
     /// `onBound` is told the bound address (useful with port 0 in tests, and to drop privileges after binding).
     public init(configuration: Configuration, filter: any MilterFilter, logger: Logger,
@@ -53,7 +54,7 @@ public final class MilterServer: Service, Sendable {
     }
 
     /// Open MTA connections right now.
-    public var openConnections: Int { connections.withLock { $0.count } }
+    public var openConnections: Int { connections.withLockedValue { $0.count } }
 
     public func run() async throws {
         let address: SocketAddress
@@ -88,7 +89,7 @@ public final class MilterServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
-                let id = self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+                let id = self.nextID.withLockedValue { value -> UInt64 in defer { value &+= 1 }; return value }
                 var logger = self.logger
                 logger[metadataKey: "conn"] = "\(id)"
                 let peer = channel.remoteAddress.map { "\($0)" } ?? "unknown"
@@ -112,9 +113,9 @@ public final class MilterServer: Service, Sendable {
 
     private func track(_ channel: any Channel) {
         let key = ObjectIdentifier(channel)
-        connections.withLock { $0[key] = channel }
+        connections.withLockedValue { $0[key] = channel }
         channel.closeFuture.whenComplete { [weak self] _ in
-            _ = self?.connections.withLock { $0.removeValue(forKey: key) }
+            _ = self?.connections.withLockedValue { $0.removeValue(forKey: key) }
         }
     }
 
@@ -124,7 +125,7 @@ public final class MilterServer: Service, Sendable {
         while openConnections > 0 && NIODeadline.now() < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        let remaining = connections.withLock { Array($0.values) }
+        let remaining = connections.withLockedValue { Array($0.values) }
         if !remaining.isEmpty {
             logger.warning("closing \(remaining.count) connection(s) still open after the grace period")
             for channel in remaining { channel.close(promise: nil) }

@@ -32,7 +32,7 @@ struct DKIMCtlRunner {
         let outPipe = Pipe()
         let errPipe = Pipe()
         if let stdoutFile {
-            FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: stdoutFile)
         } else {
             process.standardOutput = outPipe

@@ -140,7 +140,7 @@ final class DKIMCtlTests: XCTestCase {
     func testLargeInputIsStreamedInBoundedMemory() throws {
         XCTAssertEqual(try genkey(["-a", "ed25519"]).status, 0)
         let input = directory.appendingPathComponent("big.eml")
-        FileManager.default.createFile(atPath: input.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: input.path, contents: nil)
         let handle = try FileHandle(forWritingTo: input)
         try handle.write(contentsOf: Data("From: a@example.com\nSubject: big\n\n".utf8))
         let line = Data((String(repeating: "0123456789 abcdefghij  ", count: 4) + "\n").utf8)
