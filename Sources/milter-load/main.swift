@@ -136,7 +136,8 @@ func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.
 let total = sorted.count
 print("\(options.label): \(options.connections) connection(s) × \(options.messages) message(s) of \(options.bodyBytes) bytes, protocol \(options.version)")
 print(String(format: "  messages      %d (%d signed), %.2f s, %.1f msgs/s", total, results.signed, elapsed, Double(total) / elapsed))
-print(String(format: "  latency       p50 %.3f ms, p99 %.3f ms", percentile(0.50) * 1000, percentile(0.99) * 1000))
+print(String(format: "  latency       p50 %.3f ms, p99 %.3f ms, max %.3f ms", percentile(0.50) * 1000, percentile(0.99) * 1000,
+             (sorted.last ?? 0) * 1000))
 if let before = cpuBefore, let after = cpuAfter, total > 0 {
     print(String(format: "  server CPU    %.1f µs per message (%.2f s in all)", (after - before) / Double(total) * 1e6, after - before))
 }

@@ -58,6 +58,7 @@ rss() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"; }        # KiB
 fds() { ls "/proc/$pid/fd" | wc -l; }
 passed=0
 failed=0
+longest=0   # the longest single message round trip seen after warm-up, in ms (the longest pause)
 # run_round MESSAGES: drives one round, adds to passed/failed.
 run_round() {
   local per=$(( $1 / connections )) out signed
@@ -67,14 +68,17 @@ run_round() {
   signed=${signed:-0}
   passed=$(( passed + signed ))
   failed=$(( failed + per * connections - signed ))
-  grep -E "msgs/s|FAILED" <<<"$out" | sed 's/^ */  /' || true
+  grep -E "msgs/s|latency|FAILED" <<<"$out" | sed 's/^ */  /' || true
+  local max
+  max=$(sed -n 's/.*max \([0-9.]*\) ms.*/\1/p' <<<"$out" | head -1)
+  longest=$(awk -v a="$longest" -v b="${max:-0}" 'BEGIN { print (b > a ? b : a) }')
   sleep 0.5   # let the server close its ends of the round's connections
 }
 
 start_time=$(date +%s)
 echo "warm-up: $warmup messages"
 run_round "$warmup"
-passed=0; failed=0
+passed=0; failed=0; longest=0
 rss0=$(rss); fd0=$(fds)
 echo "start (after warm-up): RSS $rss0 KiB, $fd0 fds"
 done_count=0
@@ -89,6 +93,7 @@ rss1=$(rss); fd1=$(fds)
 end_time=$(date +%s)
 growth=$(awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "%.2f", (b - a) * 100 / a }')
 echo "end: RSS $rss1 KiB, $fd1 fds; RSS growth $growth %, fd growth $(( fd1 - fd0 )); $(( end_time - start_time )) s in all"
+echo "longest pause (slowest single message, MAIL to the end-of-message reply): $longest ms"
 if awk -v g="$growth" 'BEGIN { exit !(g >= 5) }'; then echo "FAIL: RSS grew by $growth % (limit 5 %)"; failed=$(( failed + 1 )); fi
 if (( fd1 > fd0 )); then echo "FAIL: open fds grew from $fd0 to $fd1"; failed=$(( failed + 1 )); fi
 if ! kill -0 "$pid" 2>/dev/null; then echo "FAIL: the server died"; failed=$(( failed + 1 )); tail -5 "$work/serve.log"; fi
