@@ -19,6 +19,14 @@ Subcommands (all talk to 127.0.0.1 only):
                                     (KEYFILE for ed25519: the PEM; the seed is extracted)
   tamper IN OUT header|body         change one letter in the Subject or in the body
   send PORT FROM TO FILE [SOURCE_IP]  SMTP submission to 127.0.0.1:PORT (BODY=8BITMIME), optional bind address
+  stream PORT FROM TO PREFIX COUNT RESULTS MSGDIR [PACE]
+                                    send COUNT small messages (tokens PREFIX-1..COUNT), one SMTP session each,
+                                    PACE seconds apart; a 4xx or a lost connection is retried once after 1 s;
+                                    one line per message appended (flushed) to RESULTS:
+                                    "accepted TOKEN ATTEMPTS" or "failed TOKEN ATTEMPTS temp|perm DETAIL"
+  streamcheck MAILDIR RESULTS DNSPORT SECONDS LABEL [--signed]
+                                    judge a stream: all accepted, every accepted one delivered, every signature
+                                    verifies (dkimpy); --signed: every one signed once, d=example.com
   waitmail MAILDIR TOKEN SECONDS [PFLOG]
                                     print the path of the delivered file containing "X-Test-Id: TOKEN";
                                     gives up early when PFLOG shows a milter-reject for Message-ID <TOKEN@..>
@@ -286,6 +294,105 @@ def send(port, mfrom, rcpt, path, source=None):
         if refused:
             raise SystemExit("refused: %r" % refused)
         print("queued: %s" % (s.noop(),))
+
+
+def _send_once(port, mfrom, rcpt, data):
+    """One SMTP session; returns (kind, detail), kind ok|temp|perm."""
+    import smtplib
+    try:
+        with smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=30) as s:
+            s.ehlo("client.test")
+            refused = s.sendmail(mfrom, [rcpt], data)
+            if refused:
+                code = list(refused.values())[0][0]
+                return ("temp" if 400 <= code < 500 else "perm"), "refused %r" % refused
+        return "ok", ""
+    except smtplib.SMTPRecipientsRefused as e:
+        code = list(e.recipients.values())[0][0]
+        return ("temp" if 400 <= code < 500 else "perm"), "RCPT %r" % e.recipients
+    except smtplib.SMTPResponseException as e:
+        return ("temp" if 400 <= e.smtp_code < 500 else "perm"), "%d %r" % (e.smtp_code, e.smtp_error)
+    except (OSError, smtplib.SMTPException) as e:  # refused/reset/disconnected: transient
+        return "temp", "%s: %s" % (type(e).__name__, e)
+
+
+def stream(port, mfrom, rcpt, prefix, count, results, msgdir, pace=0.0):
+    with open(results, "a", buffering=1) as out:
+        for i in range(1, count + 1):
+            token = "%s-%d" % (prefix, i)
+            path = os.path.join(msgdir, token + ".eml")
+            mkmsg("small", token, mfrom, path)
+            data = open(path, "rb").read()
+            attempts = 1
+            kind, detail = _send_once(port, mfrom, rcpt, data)
+            if kind == "temp":
+                time.sleep(1)
+                attempts = 2
+                kind, detail = _send_once(port, mfrom, rcpt, data)
+            if kind == "ok":
+                out.write("accepted %s %d\n" % (token, attempts))
+            else:
+                out.write("failed %s %d %s %s\n" % (token, attempts, kind, detail.replace("\n", " ")[:200]))
+            if pace:
+                time.sleep(pace)
+    return 0
+
+
+def streamcheck(maildir, results, dnsport, seconds, label, signed=False):
+    rows = [l.split(None, 4) for l in open(results).read().splitlines() if l.strip()]
+    accepted = [r[1] for r in rows if r[0] == "accepted"]
+    failed = [r for r in rows if r[0] != "accepted"]
+    retried = sum(1 for r in rows if r[2] != "1")
+    res = []
+    res.append((not failed and len(rows) > 0,
+                "%s: %d of %d accepted with 250, %d failed%s; %d temporary failure(s) retried" % (
+                    label, len(accepted), len(rows), len(failed),
+                    " (%s)" % "; ".join(" ".join(r[1:]) for r in failed[:3]) if failed else "", retried)))
+    found = {}
+    want = set(accepted)
+    end = time.time() + seconds
+    d = os.path.join(maildir, "new")
+    while True:
+        for n in os.listdir(d) if os.path.isdir(d) else []:
+            p = os.path.join(d, n)
+            try:
+                data = open(p, "rb").read()
+            except OSError:
+                continue
+            m = re.search(rb"(?m)^X-Test-Id: (\S+)", data)
+            if m and m.group(1).decode() in want and m.group(1).decode() not in found:
+                found[m.group(1).decode()] = data
+        if len(found) == len(want) or time.time() > end:
+            break
+        time.sleep(0.2)
+    missing = sorted(want - set(found))
+    res.append((not missing, "%s: %d of %d accepted messages delivered to the Maildir%s" % (
+        label, len(found), len(want), " -- missing: %s" % " ".join(missing[:10]) if missing else " (none lost)")))
+    dnsfunc = make_dnsfunc(dnsport)
+    unsigned, bad = [], []
+    for token, data in sorted(found.items()):
+        sigs = [f for f in header_fields(data) if f.lower().startswith(b"dkim-signature:")]
+        if not sigs:
+            unsigned.append(token)
+            continue
+        tags = parse_tags(sigs[0].split(b":", 1)[1])
+        ok, why = dkimpy_verify(data, dnsfunc)
+        if len(sigs) != 1 or tags.get(b"d") != b"example.com" or not ok:
+            bad.append("%s (%d sigs, d=%r: %s)" % (token, len(sigs), tags.get(b"d"), "pass" if ok else why[:150]))
+    nsigned = len(found) - len(unsigned)
+    if signed:
+        res.append((found and not unsigned and not bad,
+                    "%s: %d of %d delivered signed once, d=example.com, verified by dkimpy%s" % (
+                        label, nsigned - len(bad), len(found),
+                        "" if not (unsigned or bad) else " -- unsigned: %s; bad: %s" % (
+                            " ".join(unsigned[:5]) or "none", "; ".join(bad[:3]) or "none"))))
+    else:
+        res.append((not bad, "%s: each of the %d signed deliveries has one d=example.com signature dkimpy "
+                    "verifies%s" % (label, nsigned, " -- bad: " + "; ".join(bad[:3]) if bad else "")))
+    for ok, what in res:
+        print("%s - %s" % ("ok" if ok else "not ok", what))
+    print("%s: %d delivered unsigned, %d signed" % (label, len(unsigned), nsigned))
+    return 0 if all(ok for ok, _ in res) else 1
 
 
 def milter_rejected(pflog, token):
@@ -649,6 +756,10 @@ def main(argv):
         tamper(*a)
     elif cmd == "send":
         send(int(a[0]), a[1], a[2], a[3], a[4] if len(a) > 4 else None)
+    elif cmd == "stream":
+        return stream(int(a[0]), a[1], a[2], a[3], int(a[4]), a[5], a[6], float(a[7]) if len(a) > 7 else 0.0)
+    elif cmd == "streamcheck":
+        return streamcheck(a[0], a[1], int(a[2]), float(a[3]), a[4], "--signed" in a[5:])
     elif cmd == "waitmail":
         return waitmail(a[0], a[1], float(a[2]), a[3] if len(a) > 3 else None)
     elif cmd == "check":

@@ -30,6 +30,11 @@
 #   f  From ed.example.com, whose KeyTable key is Ed25519: one ed25519-sha256 signature (dkimctl only)
 #   d  from 127.0.0.2 (not internal), signed by dkimpy for the outside domain (rsa-sha256 and ed25519-sha256):
 #      Authentication-Results: mx.test.example; dkim=pass; header- and body-tampered copies: dkim=fail
+# then once (relaxed/relaxed, milter_protocol 6), g: while a background sender streams 60 messages (one SMTP
+#      session each, From example.com; a 4xx or lost connection retried once after 1 s), the milter is killed
+#      with kill -9 after ~20 are accepted, then restarted exactly as before: every message accepted is
+#      delivered (the ones sent during the outage unsigned), no permanent failure, every signature verifies;
+#      10 more sent after the restart are all signed and verify (dkimpy)
 # then once, e: milter stopped, milter_default_action = accept: delivered unsigned.
 #
 # The generated opendkim.conf differs between the two milters only in how the DNS server is named:
@@ -48,7 +53,7 @@ TRACE=0
 KEEP=${PF_KEEP:-0}
 DKIMCTL=""
 
-usage() { sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,46p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case $1 in
     --opendkim) MODE=opendkim ;;
@@ -152,6 +157,7 @@ DNSMASQ_PID=""
 MILTER_PID=""
 PROXY_PID=""
 SYSLOG_PID=""
+STREAM_PID=""
 cleanup() {
     set +e
     if [ "$PF_STARTED" = 1 ]; then
@@ -167,10 +173,10 @@ cleanup() {
             fi
         fi
     fi
-    for pid in $MILTER_PID $PROXY_PID $SYSLOG_PID $DNSMASQ_PID; do
+    for pid in $STREAM_PID $MILTER_PID $PROXY_PID $SYSLOG_PID $DNSMASQ_PID; do
         kill "$pid" 2>/dev/null
     done
-    for pid in $MILTER_PID $PROXY_PID $SYSLOG_PID $DNSMASQ_PID; do
+    for pid in $STREAM_PID $MILTER_PID $PROXY_PID $SYSLOG_PID $DNSMASQ_PID; do
         for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
@@ -345,7 +351,7 @@ write_milter_conf() { # write_milter_conf CANONICALIZATION
     } >"$MDIR/opendkim.conf"
 }
 
-start_milter() { # start_milter CANONICALIZATION
+start_milter() { # start_milter CANONICALIZATION [LABEL_PREFIX]
     write_milter_conf "$1"
     echo "=== $(date +%T) starting $MODE milter, Canonicalization $1" >>"$MLOG"
     if [ "$MODE" = opendkim ] && [ "$OPENDKIM_NS" = 1 ]; then
@@ -364,10 +370,10 @@ start_milter() { # start_milter CANONICALIZATION
     fi
     MILTER_PID=$!
     if "$PY" "$HERE/pf.py" waitport "$MPORT" 20 && kill -0 "$MILTER_PID" 2>/dev/null; then
-        ok "milter ($MODE, Canonicalization $1) listens on 127.0.0.1:$MPORT"
+        ok "${2:-}milter ($MODE, Canonicalization $1) listens on 127.0.0.1:$MPORT"
         return 0
     fi
-    notok "milter ($MODE, Canonicalization $1) did not start listening on 127.0.0.1:$MPORT"
+    notok "${2:-}milter ($MODE, Canonicalization $1) did not start listening on 127.0.0.1:$MPORT"
     tail -n 20 "$MLOG" | indent
     stop_milter
     return 1
@@ -628,6 +634,72 @@ for canon in simple/simple relaxed/relaxed; do
     done
     stop_milter
 done
+
+# g. the milter killed with kill -9 while Postfix is sending, then restarted the way it was started
+tally() { # tally TEXT: count the "ok - "/"not ok - " lines of TEXT, show the rest as comments
+    while IFS= read -r line; do
+        case $line in
+        "ok - "*) ok "${line#ok - }" ;;
+        "not ok - "*) notok "${line#not ok - }" ;;
+        "") ;;
+        *) echo "# $line" ;;
+        esac
+    done <<<"$1"
+}
+scenario_g() {
+    local tag="g [relaxed/relaxed milter_protocol=6]" prefix="g$RANDOM$RANDOM" res1=$TMP/stream1.txt
+    local res2=$TMP/stream2.txt total=60 killat=20 n=0 wpid="" alive=0 out
+    start_milter relaxed/relaxed "$tag: " || return 0
+    set_protocol 6
+    : >"$res1"
+    : >"$res2"
+    # one SMTP session per message, 50 ms apart: ~5 s in all, so the outage (~1.5 s) falls inside the stream
+    timeout 150 "$PY" "$HERE/pf.py" stream "$SMTPPORT" john@example.com jane@example.net "$prefix-a" "$total"         "$res1" "$MSGS" 0.05 >"$TMP/stream1.out" 2>&1 &
+    STREAM_PID=$!
+    for _ in $(seq 300); do
+        n=$(grep -c '^accepted' "$res1" || true)
+        [ "$n" -ge "$killat" ] && break
+        kill -0 "$STREAM_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    # the real worker: the PID the milter wrote in its PidFile (falls back to the process we started)
+    [ -f "$MDIR/milter.pid" ] && wpid=$(tr -dc 0-9 <"$MDIR/milter.pid")
+    if [ -z "$wpid" ] || ! kill -0 "$wpid" 2>/dev/null; then wpid=$MILTER_PID; fi
+    kill -0 "$STREAM_PID" 2>/dev/null && alive=1
+    echo "=== $(date +%T) scenario g: kill -9 $wpid after $n message(s) accepted" >>"$MLOG"
+    # out of bash's job table first, or bash reports "Killed ..." on stderr (it still reaps the process)
+    [ "$wpid" = "$MILTER_PID" ] && disown "$MILTER_PID" 2>/dev/null
+    kill -9 "$wpid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
+    if [ "$alive" = 1 ] && [ "$n" -ge "$killat" ] && ! kill -0 "$wpid" 2>/dev/null; then
+        ok "$tag: milter (pid $wpid) killed with kill -9 after $n of $total messages were accepted, sender still running"
+    else
+        notok "$tag: kill -9 of the milter (pid $wpid) mid-stream: accepted=$n sender_running=$alive"
+        tail -n 5 "$TMP/stream1.out" | indent
+    fi
+    if [ "$wpid" = "$MILTER_PID" ]; then
+        MILTER_PID=""
+    else
+        stop_milter # a wrapper around the worker
+    fi
+    sleep 1
+    start_milter relaxed/relaxed "$tag: restarted: " # waits until the port accepts connections
+    local rc=0
+    wait "$STREAM_PID" || rc=$?
+    STREAM_PID=""
+    [ "$rc" -eq 0 ] || notok "$tag: the sender exited with status $rc: $(tail -n 3 "$TMP/stream1.out" | tr '
+' ' ')"
+    out=$("$PY" "$HERE/pf.py" streamcheck "$MAILDIR" "$res1" "$DNSPORT" 30 "$tag stream across the kill" 2>&1 || true)
+    tally "$out"
+    if [ -n "$MILTER_PID" ]; then
+        timeout 60 "$PY" "$HERE/pf.py" stream "$SMTPPORT" john@example.com jane@example.net "$prefix-b" 10             "$res2" "$MSGS" >"$TMP/stream2.out" 2>&1 || notok "$tag: after restart: the sender failed: $(tail -n 3 "$TMP/stream2.out" | tr '
+' ' ')"
+        out=$("$PY" "$HERE/pf.py" streamcheck "$MAILDIR" "$res2" "$DNSPORT" 30 "$tag after restart" --signed 2>&1 || true)
+        tally "$out"
+    fi
+    stop_milter
+}
+case " $COMBOS " in *" relaxed/relaxed:6 "*) scenario_g ;; esac
 
 # e. milter down: Postfix still delivers (milter_default_action = accept)
 newtoken
