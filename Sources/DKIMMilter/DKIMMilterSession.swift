@@ -117,7 +117,10 @@ final class DKIMMilterSession: MilterSession {
         }
         if !message.needsBody {
             // Nothing to add: tell the MTA not to send us the body, unless we must still write a header.
-            if case .skipping(let why) = message.work {
+            // When the MTA waits for this reply, "accept" ends the message here and no end-of-message
+            // follows: log now. Otherwise (NR_EOH) the end of the message logs it, once.
+            if case .skipping(let why) = message.work,
+               !context.negotiated.protocolOptions.contains(.noReplyEndOfHeaders) {
                 log(logger, message, decision: "skip", result: why)
             }
             return .now([.accept])
