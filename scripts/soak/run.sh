@@ -6,7 +6,8 @@
 #
 # Environment: SOAK_PORT (12395), SOAK_ROUND (messages per round, default min(MESSAGES, 50,000)),
 # SOAK_WARMUP (messages in the warm-up round, default min(MESSAGES/10, 20,000)), SOAK_BODY_BYTES (2048),
-# SOAK_SCRATCH (release build directory, default .build-soak), SOAK_NO_BUILD=1 to use what is there.
+# SOAK_SCRATCH (release build directory, default .build-soak), SOAK_NO_BUILD=1 to use what is there,
+# SOAK_BIG_BYTES (one message of this size streamed through at the end, default 2 GiB; 0 to skip).
 #
 # The baseline (RSS, fds) is taken after the warm-up round. The last line is
 #   soak: N passed, M failed
@@ -90,6 +91,15 @@ while (( done_count < total )); do
   echo "after $done_count messages: RSS $(rss) KiB, $(fds) fds"
 done
 rss1=$(rss); fd1=$(fds)
+# One very large message streamed through: the body is never held, so the server's peak RSS stays small.
+big=${SOAK_BIG_BYTES:-2147483648}
+if (( big > 0 )); then
+  out=$("$bin/milter-load" --port "$port" --connections 1 --messages 1 --body-bytes "$big" --server-pid "$pid" --label big 2>&1) || true
+  peak=$(sed -n 's/.*server peak RSS \([0-9.]*\) MB.*/\1/p' <<<"$out" | head -1)
+  echo "one message of $big bytes: $(grep -oE '\(1 signed\)|\(0 signed\)' <<<"$out" | head -1), $(sed -n 's/.*messages *1 ([01] signed), \([0-9.]*\) s.*/\1/p' <<<"$out") s, server peak RSS ${peak:-?} MB"
+  if ! grep -q '(1 signed)' <<<"$out"; then echo "FAIL: the $big-byte message was not signed"; failed=$(( failed + 1 )); fi
+  if ! awk -v p="${peak:-1000}" 'BEGIN { exit !(p < 64) }'; then echo "FAIL: server peak RSS ${peak:-?} MB with a $big-byte message (limit 64 MB)"; failed=$(( failed + 1 )); fi
+fi
 end_time=$(date +%s)
 growth=$(awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "%.2f", (b - a) * 100 / a }')
 echo "end: RSS $rss1 KiB, $fd1 fds; RSS growth $growth %, fd growth $(( fd1 - fd0 )); $(( end_time - start_time )) s in all"
