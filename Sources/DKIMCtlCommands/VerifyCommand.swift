@@ -1,5 +1,6 @@
 import ArgumentParser
 import DKIM
+import DKIMMilter
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,15 +58,9 @@ struct VerifyCommand: AsyncParsableCommand {
             out += line + "\n"
         }
         if results.isEmpty { out += "no DKIM-Signature found\n" }
-        let id = authservID ?? Self.hostName()
+        let id = authservID ?? HostName.current()
         out += "Authentication-Results: " + AuthenticationResults.value(authservID: id, results: results) + "\n"
         try StandardStreams.write(out)
         if !results.contains(where: { $0.result.isPass }) { throw ExitCode(1) }
-    }
-
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -147,7 +147,7 @@ final class DKIMMilterSession: MilterSession {
     private func endOfMessage(_ message: MessageInProgress, context: MilterEventContext) -> MilterReply {
         let logger = logger(context)
         let negotiated = context.negotiated
-        let authservID = message.settings.authservID ?? context.macro("j") ?? Self.hostName()
+        let authservID = message.settings.authservID ?? context.macro("j") ?? HostName.current()
         switch message.work {
         case .collectingHeaders:
             // No end-of-headers was seen (skipped by negotiation): decide now.
@@ -246,12 +246,6 @@ final class DKIMMilterSession: MilterSession {
     /// which puts the field at the bottom of the header block (still a valid place for DKIM).
     static func canInsertHeaders(_ negotiated: MilterStateMachine.Negotiated, _ context: MilterEventContext) -> Bool {
         negotiated.version >= 3 || (context.macro("v")?.hasPrefix("Postfix") ?? false)
-    }
-
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

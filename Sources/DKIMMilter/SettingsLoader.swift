@@ -54,7 +54,7 @@ public enum SettingsLoader {
         let authservID: String?
         switch configuration.authservID {
         case .none: authservID = nil
-        case .hostName: authservID = DKIMMilterSession.hostName()
+        case .hostName: authservID = HostName.current()
         case .literal(let text): authservID = text
         }
         let settings = FilterSettings(
