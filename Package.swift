@@ -15,7 +15,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -42,6 +44,19 @@ let package = Package(
             dependencies: [
                 "MilterServer", "MilterProtocol", "DKIM", "DKIMConfig", "DKIMDNS",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        // A Prometheus text endpoint (GET /metrics) over HTTP/1.1 for a swift-prometheus registry. No DKIM.
+        .target(
+            name: "MetricsEndpoint",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The MTA side of the milter protocol, for tests and the load generator: plain blocking sockets.
@@ -62,8 +77,9 @@ let package = Package(
         .target(
             name: "DKIMCtlCommands",
             dependencies: [
-                "DKIM", "DKIMCrypto", "DKIMDNS", "DKIMConfig", "DKIMMilter", "MilterServer",
+                "DKIM", "DKIMCrypto", "DKIMDNS", "DKIMConfig", "DKIMMilter", "MilterServer", "MetricsEndpoint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -93,7 +109,8 @@ let package = Package(
         .testTarget(
             name: "DKIMMilterTests",
             dependencies: ["DKIMMilter", "MilterTestKit", "MilterServer", "MilterProtocol", "DKIM", "DKIMConfig", "DKIMCrypto",
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "MetricsTestKit", package: "swift-metrics")]
         ),
         .testTarget(name: "DKIMCtlTests", dependencies: ["DKIMCtlCommands", "DKIM", "DKIMCrypto"]),
     ]

@@ -17,6 +17,8 @@ enum FileAccess {
         var uid: UInt32
         var gid: UInt32
         var size: Int
+        /// Last modification, seconds since the epoch.
+        var modified: Int64 = 0
         var isRegularFile: Bool { mode & 0o170000 == 0o100000 }
         var isDirectory: Bool { mode & 0o170000 == 0o040000 }
         var permissions: UInt32 { mode & 0o7777 }
@@ -37,7 +39,8 @@ enum FileAccess {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return .failure(failure(errno)) }
-        let status = Status(mode: UInt32(st.st_mode), uid: UInt32(st.st_uid), gid: UInt32(st.st_gid), size: Int(st.st_size))
+        let status = Status(mode: UInt32(st.st_mode), uid: UInt32(st.st_uid), gid: UInt32(st.st_gid), size: Int(st.st_size),
+                            modified: Int64(st.st_mtim.tv_sec))
         guard status.isRegularFile else {
             return .failure(Failure(errorNumber: EINVAL, reason: status.isDirectory ? "is a directory" : "not a regular file"))
         }

@@ -41,7 +41,7 @@ public struct KeyLoader: Sendable {
             wanted = [(entry, true)]
         }
 
-        var cache: [String: Result<PrivateKey, KeyProblem>] = [:]
+        var cache: [String: Result<(PrivateKey, modified: Int64), KeyProblem>] = [:]
         var keys: [LoadedKeys.Key] = []
         for (entry, required) in wanted {
             let path = FileAccess.resolve(entry.keyPath, against: configuration.baseDirectory)
@@ -50,16 +50,16 @@ public struct KeyLoader: Sendable {
             let subject = entry.name == LoadedKeys.keyFileName
                 ? "KeyFile \(path)" : "KeyTable key \(ConfigText.quoted(entry.name)) (\(path))"
             switch result {
-            case .success(let key):
-                keys.append(LoadedKeys.Key(entry: entry, privateKey: key))
-            case .failure(.unsafe(let why, let key)):
+            case .success(let (key, modified)):
+                keys.append(LoadedKeys.Key(entry: entry, privateKey: key, fileModified: modified))
+            case .failure(.unsafe(let why, let key, let modified)):
                 if configuration.requireSafeKeys {
                     let message = "\(subject): key file is not safe: \(why); chmod 600 it (or set RequireSafeKeys no)"
                     if required { throw ConfigError.badKey(message, at: entry.location) }
                     warnings.append(ConfigWarning(.ineffective, message + "; the key is not used by the SigningTable, so it is skipped", at: entry.location))
                 } else {
                     warnings.append(ConfigWarning(.unsafeKeyFile, "\(subject): key file is not safe: \(why); used anyway because RequireSafeKeys is off", at: entry.location))
-                    keys.append(LoadedKeys.Key(entry: entry, privateKey: key))
+                    keys.append(LoadedKeys.Key(entry: entry, privateKey: key, fileModified: modified))
                 }
             case .failure(.unusable(let why)):
                 let message = "\(subject): \(why)"
@@ -72,12 +72,12 @@ public struct KeyLoader: Sendable {
 
     private enum KeyProblem: Error {
         /// The key reads but its file fails the RequireSafeKeys rule.
-        case unsafe(String, PrivateKey)
+        case unsafe(String, PrivateKey, modified: Int64)
         case unusable(String)
     }
 
     private static func read(_ path: String, configuration: DaemonConfiguration,
-                             safety: KeyFileSafety) -> Result<PrivateKey, KeyProblem> {
+                             safety: KeyFileSafety) -> Result<(PrivateKey, modified: Int64), KeyProblem> {
         let bytes: [UInt8]
         let status: FileAccess.Status
         switch FileAccess.read(path, limit: 1 << 20) {
@@ -103,9 +103,9 @@ public struct KeyLoader: Sendable {
             return .failure(.unusable("the RSA key has \(key.bits) bits, below MinimumKeyBits \(configuration.minimumKeyBits)"))
         }
         if let why = safety.problem(mode: status.mode, ownerUID: status.uid, groupID: status.gid) {
-            return .failure(.unsafe(why, key))
+            return .failure(.unsafe(why, key, modified: status.modified))
         }
-        return .success(key)
+        return .success((key, status.modified))
     }
 
     private static func defaultSafety(for configuration: DaemonConfiguration,

@@ -6,10 +6,13 @@ public struct LoadedKeys: Sendable {
     public struct Key: Sendable {
         public let entry: KeyTableEntry
         public let privateKey: PrivateKey
+        /// When the key file was last written (seconds since the epoch): the key's age, for rotation.
+        public let fileModified: Int64?
 
-        public init(entry: KeyTableEntry, privateKey: PrivateKey) {
+        public init(entry: KeyTableEntry, privateKey: PrivateKey, fileModified: Int64? = nil) {
             self.entry = entry
             self.privateKey = privateKey
+            self.fileModified = fileModified
         }
     }
 
@@ -32,6 +35,9 @@ public struct LoadedKeys: Sendable {
 
     /// The key loaded for a KeyTable name (or ``keyFileName``).
     public subscript(name: String) -> Key? { byName[name] }
+
+    /// Every loaded key, sorted by name.
+    public var all: [Key] { byName.keys.sorted().map { byName[$0]! } }
 
     /// Names of the loaded keys, sorted.
     public var names: [String] { byName.keys.sorted() }

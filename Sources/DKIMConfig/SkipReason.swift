@@ -25,6 +25,15 @@ public struct SkipReason: Hashable, Sendable, CustomStringConvertible {
     /// The message would be verified, but Mode has no `v`.
     public static let verifyingDisabled = SkipReason(.verifyingDisabled, "would verify, but Mode does not include v")
 
+    /// A one-word name for metrics labels.
+    public var keyword: String {
+        switch code {
+        case .peer: return "peer-list"
+        case .noUsableFrom: return "no-from"
+        case .signingDisabled, .verifyingDisabled: return "mode"
+        }
+    }
+
     public static func == (lhs: SkipReason, rhs: SkipReason) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

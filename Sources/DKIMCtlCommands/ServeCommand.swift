@@ -2,6 +2,7 @@ import ArgumentParser
 import DKIMConfig
 import DKIMMilter
 import Logging
+import MetricsEndpoint
 import MilterServer
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -37,11 +38,16 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
             throw CLIError("--log-level \(logLevel): use debug, info, notice, warning or error")
         }
-        let loaded: SettingsLoader.Loaded
-        do { loaded = try SettingsLoader.load(configPath: config, socketOverride: socket) } catch {
+        var configuration: DaemonConfiguration
+        do { configuration = try DaemonConfiguration.load(contentsOf: config) } catch {
             throw CLIError("cannot start: \(error)", exitCode: 1)
         }
-        let configuration = loaded.configuration
+        if let socket { configuration.socket = socket }
+        let metrics = configuration.metricsListen.map { _ in PrometheusMetrics() }
+        let loaded: SettingsLoader.Loaded
+        do { loaded = try SettingsLoader.load(configuration, metrics: metrics?.milter ?? .disabled) } catch {
+            throw CLIError("cannot start: \(error)", exitCode: 1)
+        }
         if configuration.syslog {
             SyslogLogHandler.bootstrap(ident: "dkimctl", facility: configuration.syslogFacility)
             LoggingSystem.bootstrap { label in
@@ -75,12 +81,12 @@ struct ServeCommand: AsyncParsableCommand {
         let store = FilterSettingsStore(loaded.settings)
         let notifier = SystemdNotifier.fromEnvironment(logger: logger)
         let reloader = ConfigurationReloader(configPath: config, socketOverride: socket, loaded: loaded, store: store,
-                                             logger: logger, notifier: notifier)
+                                             logger: logger, notifier: notifier, metrics: metrics?.milter ?? .disabled)
         // Trap SIGHUP/SIGUSR1 now, before the socket is bound and READY=1 goes out.
         let reloadService = await ReloadService(reloader: reloader, notifier: notifier)
         let server = MilterServer(
             configuration: .init(socket: spec, umask: configuration.umask),
-            filter: DKIMFilter(settings: store),
+            filter: DKIMFilter(settings: store, metrics: metrics?.milter ?? .disabled),
             logger: logger,
             onBound: { _ in
                 do {
@@ -95,12 +101,29 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 notifier.ready()
             })
+        // Bound before the milter socket, so it is bound before privileges are dropped.
+        var endpoint: MetricsEndpoint?
+        if let metrics, let listen = configuration.metricsListen {
+            do {
+                endpoint = try await MetricsEndpoint.bind(
+                    host: listen.host, port: listen.port, registry: metrics.registry, logger: logger,
+                    beforeScrape: { [weak server] in
+                        metrics.milter.refreshGauges(openConnections: server?.openConnections ?? 0,
+                                                     keys: reloader.current.settings.policy.keys, now: Int64(time(nil)))
+                    })
+            } catch {
+                let location = configuration.location(of: "MetricsListen").map { "\($0): " } ?? ""
+                throw CLIError("cannot start: \(location)\(error)", exitCode: 1)
+            }
+        }
         // Graceful shutdown runs in reverse order: stop reloading (and tell systemd STOPPING=1), drain the
-        // server, then stop the watchdog pings.
+        // server, stop serving metrics, then stop the watchdog pings.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WatchdogService(notifier: notifier), successTerminationBehavior: .ignore)]
+        if let endpoint { services.append(.init(service: endpoint)) }
+        services += [.init(service: server), .init(service: reloadService, successTerminationBehavior: .ignore)]
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: WatchdogService(notifier: notifier), successTerminationBehavior: .ignore),
-                       .init(service: server),
-                       .init(service: reloadService, successTerminationBehavior: .ignore)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         defer {

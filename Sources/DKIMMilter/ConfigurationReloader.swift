@@ -15,18 +15,20 @@ public final class ConfigurationReloader: Sendable {
     private let store: FilterSettingsStore
     private let logger: Logger
     private let notifier: SystemdNotifier
+    private let metrics: MilterMetrics
     private let running: Mutex<SettingsLoader.Loaded>
 
     /// Options read only at start: a change is named in a warning and waits for a restart.
-    public static let restartOptions = ["Socket", "UserID", "PidFile", "UMask", "Syslog", "SyslogFacility"]
+    public static let restartOptions = ["Socket", "UserID", "PidFile", "UMask", "Syslog", "SyslogFacility", "MetricsListen"]
 
     public init(configPath: String, socketOverride: String?, loaded: SettingsLoader.Loaded, store: FilterSettingsStore,
-                logger: Logger, notifier: SystemdNotifier) {
+                logger: Logger, notifier: SystemdNotifier, metrics: MilterMetrics = .disabled) {
         self.configPath = configPath
         self.socketOverride = socketOverride
         self.store = store
         self.logger = logger
         self.notifier = notifier
+        self.metrics = metrics
         self.running = Mutex(loaded)
     }
 
@@ -40,10 +42,11 @@ public final class ConfigurationReloader: Sendable {
         defer { notifier.ready() }
         let path = configPath
         let socketOverride = self.socketOverride
+        let metrics = self.metrics
         // Blocking file I/O and key parsing: on a detached task, never on an event loop.
         let outcome: Result<SettingsLoader.Loaded, SettingsLoader.LoadError> = await Task.detached {
             do throws(SettingsLoader.LoadError) {
-                return .success(try SettingsLoader.load(configPath: path, socketOverride: socketOverride))
+                return .success(try SettingsLoader.load(configPath: path, socketOverride: socketOverride, metrics: metrics))
             } catch {
                 return .failure(error)
             }
@@ -52,6 +55,7 @@ public final class ConfigurationReloader: Sendable {
         switch outcome {
         case .failure(let error):
             logger.error("reload failed, keeping the running configuration: \(error)")
+            metrics.reload(succeeded: false)
             return false
         case .success(let loaded):
             new = loaded
@@ -62,6 +66,7 @@ public final class ConfigurationReloader: Sendable {
             return old
         }
         store.replace(with: new.settings)
+        metrics.reload(succeeded: true)
         let change = Self.changes(from: old, to: new)
         for warning in new.warnings { logger.warning("\(warning)") }
         logger.notice("reloaded configuration from \(configPath): \(change.keysAdded.count) key(s) added, \(change.keysRemoved.count) removed, \(new.settings.policy.keys.count) loaded")
@@ -89,6 +94,7 @@ public final class ConfigurationReloader: Sendable {
         if a.umask != b.umask { restart.append("UMask") }
         if a.syslog != b.syslog { restart.append("Syslog") }
         if a.syslogFacility != b.syslogFacility { restart.append("SyslogFacility") }
+        if a.metricsListen != b.metricsListen { restart.append("MetricsListen") }
         return Change(keysAdded: newNames.subtracting(oldNames).sorted(),
                       keysRemoved: oldNames.subtracting(newNames).sorted(),
                       restartOptions: restart)

@@ -5,9 +5,11 @@ public import MilterServer
 /// rest, as the OpenDKIM configuration says.
 public struct DKIMFilter: MilterFilter {
     public let settings: FilterSettingsStore
+    public let metrics: MilterMetrics
 
-    public init(settings: FilterSettingsStore) {
+    public init(settings: FilterSettingsStore, metrics: MilterMetrics = .disabled) {
         self.settings = settings
+        self.metrics = metrics
     }
 
     /// We add DKIM-Signature and Authentication-Results and delete forged Authentication-Results; we need
@@ -27,6 +29,6 @@ public struct DKIMFilter: MilterFilter {
     }
 
     public func makeSession(_ connection: MilterConnectionInfo) -> any MilterSession {
-        DKIMMilterSession(settings: settings, logger: connection.logger)
+        DKIMMilterSession(settings: settings, metrics: metrics, logger: connection.logger)
     }
 }

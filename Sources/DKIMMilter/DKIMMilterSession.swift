@@ -13,13 +13,15 @@ import Glibc
 /// change: the mail goes through, and the log says why.
 final class DKIMMilterSession: MilterSession {
     private let settings: FilterSettingsStore
+    private let metrics: MilterMetrics
     private let baseLogger: Logger
     private var clientHostName: String?
     private var clientAddress: IPAddress?
     private var message: MessageInProgress?
 
-    init(settings: FilterSettingsStore, logger: Logger) {
+    init(settings: FilterSettingsStore, metrics: MilterMetrics, logger: Logger) {
         self.settings = settings
+        self.metrics = metrics
         self.baseLogger = logger
     }
 
@@ -88,7 +90,11 @@ final class DKIMMilterSession: MilterSession {
     private func endOfHeaders(_ message: MessageInProgress, context: MilterEventContext) -> MilterReply {
         let logger = logger(context)
         if case .givenUp(let why) = message.work {
-            logger.warning("not signing or verifying: \(why); message accepted unchanged")
+            // As for a skip below: when the MTA does not wait for this reply, the end of the message logs it.
+            if !context.negotiated.protocolOptions.contains(.noReplyEndOfHeaders) {
+                logger.warning("not signing or verifying: \(why); message accepted unchanged")
+                metrics.message(.unhandled)
+            }
             return .now([.accept])
         }
         let facts = messageFacts(message, context: context)
@@ -100,7 +106,8 @@ final class DKIMMilterSession: MilterSession {
         case .sign(let choices):
             let fromCount = message.headers.filter { $0.hasName("From") }.count
             guard fromCount == 1 else {
-                message.work = .skipping("not signing: the message has \(fromCount) From header fields (RFC 6376 §8.15)")
+                message.work = .skipping("not signing: the message has \(fromCount) From header fields (RFC 6376 §8.15)",
+                                         keyword: "multiple-from")
                 return .continue
             }
             let requests = choices.map { message.settings.policy.signingRequest(for: $0) }
@@ -113,15 +120,22 @@ final class DKIMMilterSession: MilterSession {
         case .verify:
             message.work = .verifying(DKIMVerifier(headers: message.headers, options: message.settings.verification))
         case .skip(let reason):
-            message.work = .skipping(reason.description)
+            message.work = .skipping(reason.description, keyword: reason.keyword)
         }
         if !message.needsBody {
             // Nothing to add: tell the MTA not to send us the body, unless we must still write a header.
             // When the MTA waits for this reply, "accept" ends the message here and no end-of-message
             // follows: log now. Otherwise (NR_EOH) the end of the message logs it, once.
-            if case .skipping(let why) = message.work,
-               !context.negotiated.protocolOptions.contains(.noReplyEndOfHeaders) {
-                log(logger, message, decision: "skip", result: why)
+            if !context.negotiated.protocolOptions.contains(.noReplyEndOfHeaders) {
+                switch message.work {
+                case .skipping(let why, let keyword):
+                    log(logger, message, decision: "skip", result: why)
+                    metrics.message(.skipped(keyword))
+                case .givenUp(let why):
+                    logger.warning("message accepted unchanged: \(why)")
+                    metrics.message(.unhandled)
+                default: break
+                }
             }
             return .now([.accept])
         }
@@ -154,24 +168,35 @@ final class DKIMMilterSession: MilterSession {
             _ = endOfHeaders(message, context: context)
             if case .collectingHeaders = message.work { return .continue }
             return endOfMessage(message, context: context)
-        case .skipping(let why):
+        case .skipping(let why, let keyword):
             log(logger, message, decision: "skip", result: why)
+            metrics.message(.skipped(keyword))
             return .continue
         case .givenUp(let why):
             logger.warning("message accepted unchanged: \(why)")
+            metrics.message(.unhandled)
             return .continue
         case .signing(let signer, let choices):
             let box = UncheckedBox((signer, message.headers))
             guard negotiated.canAddHeaders else {
                 logger.error("cannot sign: the MTA did not allow adding header fields (SMFIF_ADDHDRS); message accepted unsigned")
+                metrics.message(.signingFailed)
                 return .continue
             }
+            let metrics = self.metrics
             let session = SessionLog(logger: logger, reasons: message.settings.configuration.logWhy ? message.reasons : [])
             let canInsert = Self.canInsertHeaders(negotiated, context)
             let work: @Sendable () -> [MilterResponse] = {
                 let (signer, headers) = box.value
                 do {
+                    let start = ContinuousClock.now
                     let fields = try signer.finish(headers: headers)
+                    metrics.signing(took: ContinuousClock.now - start)
+                    for choice in choices {
+                        metrics.signature(domain: "\(choice.domain)", selector: "\(choice.selector)",
+                                          algorithm: "\(choice.algorithm)")
+                    }
+                    metrics.message(.signed)
                     var responses: [MilterResponse] = []
                     for field in fields {
                         let value = field.milterValue(leadingSpace: negotiated.headerLeadingSpace)
@@ -183,6 +208,7 @@ final class DKIMMilterSession: MilterSession {
                     return responses + [.continue]
                 } catch {
                     session.logger.error("signing failed, message accepted unsigned: \(error)")
+                    metrics.message(.signingFailed)
                     return [.continue]
                 }
             }
@@ -193,6 +219,7 @@ final class DKIMMilterSession: MilterSession {
         case .verifying(let verifier):
             let box = UncheckedBox((verifier, message.headers))
             let settings = message.settings
+            let metrics = self.metrics
             let session = SessionLog(logger: logger, reasons: settings.configuration.logWhy ? message.reasons : [])
             let canInsert = Self.canInsertHeaders(negotiated, context)
             return .later {
@@ -231,6 +258,7 @@ final class DKIMMilterSession: MilterSession {
                     session.logger.notice("d=\(result.domain ?? "?"): \(result.bodyLength! - result.signedBodyLength!) body bytes after the l= signed length are not covered by the signature")
                 }
                 session.write(decision: "verify", result: summary)
+                metrics.message(.verified(results.map(\.result.keyword)))
                 return responses + [.continue]
             }
         }

@@ -9,8 +9,8 @@ final class MessageInProgress {
         case collectingHeaders
         case signing(DKIMSigner, [SigningKeyChoice])
         case verifying(DKIMVerifier)
-        /// Nothing to do; the reason is logged.
-        case skipping(String)
+        /// Nothing to do; the reason is logged, the keyword counted.
+        case skipping(String, keyword: String)
         /// The message could not be handled (too many headers, an internal error): accept it as it is.
         case givenUp(String)
     }

@@ -20,16 +20,19 @@ public enum SettingsLoader {
         public let description: String
     }
 
-    public static func load(configPath: String, socketOverride: String? = nil) throws(LoadError) -> Loaded {
+    /// `metrics` gets the DNS lookup figures of the loaded resolver.
+    public static func load(configPath: String, socketOverride: String? = nil,
+                            metrics: MilterMetrics = .disabled) throws(LoadError) -> Loaded {
         var configuration: DaemonConfiguration
         do { configuration = try DaemonConfiguration.load(contentsOf: configPath) } catch {
             throw LoadError(description: "\(error)")
         }
         if let socketOverride { configuration.socket = socketOverride }
-        return try load(configuration)
+        return try load(configuration, metrics: metrics)
     }
 
-    public static func load(_ configuration: DaemonConfiguration) throws(LoadError) -> Loaded {
+    public static func load(_ configuration: DaemonConfiguration,
+                            metrics: MilterMetrics = .disabled) throws(LoadError) -> Loaded {
         let keys: LoadedKeys
         do { keys = try KeyLoader().loadKeys(for: configuration) } catch { throw LoadError(description: "\(error)") }
         var warnings = configuration.warnings.map(\.description) + keys.warnings.map(\.description)
@@ -47,7 +50,7 @@ public enum SettingsLoader {
         } catch {
             throw LoadError(description: "DNS resolver: \(error)")
         }
-        let cached = CachingResolver(wrapping: resolver)
+        let cached = CachingResolver(wrapping: MeasuringResolver(upstream: resolver, metrics: metrics))
         if configuration.mode.contains(.sign) && keys.count == 0 {
             warnings.append("Mode includes signing but no key is configured (KeyTable or KeyFile): nothing will be signed")
         }

@@ -19,22 +19,40 @@ struct Options {
     var clientAddress = "127.0.0.1"
 }
 
+let usage = """
+    usage: milter-load --port PORT [--host 127.0.0.1] [--connections 1] [--messages 200] [--body-bytes 2048]
+                       [--protocol 6] [--server-pid PID] [--label NAME] [--client-address 127.0.0.1]
+    """
+
+func usageError(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("milter-load: \(message)\n\(usage)\n".utf8))
+    exit(2)
+}
+
 func parseOptions() -> Options {
     var options = Options()
     var arguments = CommandLine.arguments.dropFirst().makeIterator()
     while let flag = arguments.next() {
-        guard let value = arguments.next() else { fatalError("\(flag) needs a value") }
+        if flag == "--help" || flag == "-h" {
+            print(usage)
+            exit(0)
+        }
+        guard let value = arguments.next() else { usageError("\(flag) needs a value") }
+        func number<T: FixedWidthInteger>(_: T.Type) -> T {
+            guard let number = T(value) else { usageError("\(flag) \(value): not a number") }
+            return number
+        }
         switch flag {
         case "--host": options.host = value
-        case "--port": options.port = Int(value)!
-        case "--connections": options.connections = Int(value)!
-        case "--messages": options.messages = Int(value)!
-        case "--body-bytes": options.bodyBytes = Int(value)!
-        case "--protocol": options.version = UInt32(value)!
-        case "--server-pid": options.serverPID = Int32(value)!
+        case "--port": options.port = number(Int.self)
+        case "--connections": options.connections = number(Int.self)
+        case "--messages": options.messages = number(Int.self)
+        case "--body-bytes": options.bodyBytes = number(Int.self)
+        case "--protocol": options.version = number(UInt32.self)
+        case "--server-pid": options.serverPID = number(Int32.self)
         case "--label": options.label = value
         case "--client-address": options.clientAddress = value
-        default: fatalError("unknown option \(flag)")
+        default: usageError("unknown option \(flag)")
         }
     }
     return options

@@ -24,7 +24,8 @@ final class MilterHarness: @unchecked Sendable {
 
     /// `extraConfig` lines are appended to opendkim.conf.
     init(canonicalization: String = "relaxed/relaxed", extraConfig: [String] = [], signingTable: String? = nil,
-         resolver: (any DKIMKeyResolver)? = nil, idleTimeout: TimeAmount = .seconds(5)) async throws {
+         resolver: (any DKIMKeyResolver)? = nil, idleTimeout: TimeAmount = .seconds(5),
+         metrics: MilterMetrics = .disabled) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("milter-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         rsaKey = try PrivateKey.generate(.rsa, bits: 2048)
@@ -64,7 +65,7 @@ final class MilterHarness: @unchecked Sendable {
         logger.logLevel = ProcessInfo.processInfo.environment["MILTER_TEST_DEBUG"] != nil ? .debug : .critical
         let bound = AsyncStream<Int>.makeStream()
         let server = MilterServer(configuration: .init(socket: .inet(host: "127.0.0.1", port: 0), idleTimeout: idleTimeout, shutdownGracePeriod: .milliseconds(300)),
-                                  filter: DKIMFilter(settings: settingsStore), logger: logger,
+                                  filter: DKIMFilter(settings: settingsStore, metrics: metrics), logger: logger,
                                   onBound: { address in bound.continuation.yield(address.port ?? 0) })
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
         self.group = group
