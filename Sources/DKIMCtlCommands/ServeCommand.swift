@@ -127,7 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         defer {
-            pidFile?.remove()
+            if let problem = pidFile?.remove() { logger.warning("\(problem)") }
             reloader.current.shutdown()
         }
         do { try await group.run() } catch {

@@ -26,9 +26,15 @@ public struct PidFile: Sendable {
         guard written == text.utf8.count else { throw PidFileError(description: "cannot write PidFile \(path): short write") }
     }
 
-    public func remove() {
-        guard let existing = try? String(contentsOfFileAtPath: path), Int32(existing.trimmingCharacters(in: " \n\t")) == getpid() else { return }
-        unlink(path)
+    /// Removes the file if it is still ours. Returns why it could not (after UserID dropped privileges, the
+    /// file's directory must be writable by that user); the next start replaces a stale file anyway.
+    @discardableResult
+    public func remove() -> String? {
+        guard let existing = try? String(contentsOfFileAtPath: path), Int32(existing.trimmingCharacters(in: " \n\t")) == getpid() else { return nil }
+        guard unlink(path) == 0 else {
+            return "cannot remove PidFile \(path): \(String(cString: strerror(errno))); the next start replaces it"
+        }
+        return nil
     }
 }
 

@@ -87,7 +87,11 @@ public final class MilterServer: Service, Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .serverChannelInitializer { [logger] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptFailureLogger(logger: logger))
+                }
+            }
             .childChannelInitializer { [self] channel in
                 let id = self.nextID.withLockedValue { value -> UInt64 in defer { value &+= 1 }; return value }
                 var logger = self.logger
@@ -98,6 +102,13 @@ public final class MilterServer: Service, Sendable {
                                                    configuration: filter.negotiation, session: session, logger: logger)
                 self.track(channel)
                 return channel.eventLoop.makeCompletedFuture {
+                    // TCP_NODELAY at the TCP level (`.socketOption(.tcp_nodelay)` would be SOL_SOCKET, that
+                    // is SO_DEBUG, which needs CAP_NET_ADMIN). Replies are small and the MTA waits for them.
+                    if configuration.socket.isTCP {
+                        do { try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1) } catch {
+                            logger.notice("cannot set TCP_NODELAY: \(error)")
+                        }
+                    }
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
@@ -130,6 +141,20 @@ public final class MilterServer: Service, Sendable {
             logger.warning("closing \(remaining.count) connection(s) still open after the grace period")
             for channel in remaining { channel.close(promise: nil) }
         }
+    }
+}
+
+/// Logs an accepted connection that could not be set up (NIO closes it and reports the error here), and
+/// accept failures such as running out of descriptors.
+private final class AcceptFailureLogger: ChannelInboundHandler, Sendable {
+    typealias InboundIn = Any
+    let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.error("cannot accept or set up a connection: \(error)")
+        context.fireErrorCaught(error)
     }
 }
 

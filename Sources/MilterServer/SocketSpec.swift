@@ -7,6 +7,12 @@ public enum SocketSpec: Sendable, Hashable, CustomStringConvertible {
     case inet6(host: String, port: Int)
     case unix(path: String)
 
+    /// Whether connections are TCP (so TCP options apply).
+    var isTCP: Bool {
+        if case .unix = self { return false }
+        return true
+    }
+
     public init(parsing text: String) throws(SocketSpecError) {
         let spec = text.trimmingSpaces
         if spec.hasPrefix("/") {

@@ -1,3 +1,4 @@
 import DKIMCtlCommands
 
-await DKIMCtl.runMain()
+// A synchronous main on purpose: see `DKIMCtl.runFromSynchronousMain`.
+DKIMCtl.runFromSynchronousMain()

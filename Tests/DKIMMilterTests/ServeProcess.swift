@@ -27,10 +27,10 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// A fresh temporary directory and a free port; nothing runs yet.
-    init() throws {
+    init(port: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        port = try Self.freePort()
+        self.port = try port ?? Self.freePort()
     }
 
     deinit {
@@ -144,13 +144,24 @@ final class ServeProcess: @unchecked Sendable {
         "v=DKIM1; k=\(key.type.rawValue); p=" + Base64.encode(try! key.publicKey.dkimKeyData())
     }
 
-    static func freePort() throws -> Int {
+    /// A free port on 127.0.0.1 chosen by the kernel, or with `below1024` (root only) one of 600...1000.
+    static func freePort(below1024: Bool = false) throws -> Int {
+        if below1024 {
+            for port in (600...1000).shuffled() {
+                if let found = try? bindOnce(port: port) { return found }
+            }
+            throw NSError(domain: "freePort", code: Int(EADDRINUSE))
+        }
+        return try bindOnce(port: 0)
+    }
+
+    private static func bindOnce(port: Int) throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress -> Bool in
