@@ -92,7 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
                 do {
                     try pidFile?.write()
                     if let userID {
-                        try Privileges.drop(to: userID)
+                        var socketPath: String?
+                        if case .unix(let path) = spec { socketPath = path }
+                        try Privileges.drop(to: userID, socketPath: socketPath)
                         logger.info("running as \(userID)")
                     }
                 } catch {

@@ -10,15 +10,12 @@ public enum Privileges {
         public let description: String
     }
 
-    public static func drop(to target: UserAndGroup) throws(PrivilegeError) {
-        guard let user = getpwnam(target.user) else {
-            throw PrivilegeError(description: "UserID \(target): no such user \(target.user)")
-        }
-        let uid = user.pointee.pw_uid
-        var gid = user.pointee.pw_gid
-        if let groupName = target.group {
-            guard let group = getgrnam(groupName) else { throw PrivilegeError(description: "UserID \(target): no such group \(groupName)") }
-            gid = group.pointee.gr_gid
+    /// Switches to `target` for good. With `socketPath` (a `local:` socket), the socket file is first given
+    /// to the user and group, as the usual layout expects: `UMask 007` and the MTA's user in that group.
+    public static func drop(to target: UserAndGroup, socketPath: String? = nil) throws(PrivilegeError) {
+        let (uid, gid) = try ids(of: target)
+        if let socketPath, geteuid() == 0, chown(socketPath, uid, gid) != 0 {
+            throw PrivilegeError(description: "UserID \(target): cannot give the socket \(socketPath) to \(uid):\(gid): \(String(cString: strerror(errno)))")
         }
         if getuid() == uid && geteuid() == uid { return }
         guard geteuid() == 0 else {
@@ -34,5 +31,17 @@ public enum Privileges {
         guard getuid() == uid, geteuid() == uid, setuid(0) != 0 || uid == 0 else {
             throw PrivilegeError(description: "UserID \(target): privileges were not dropped")
         }
+    }
+
+    private static func ids(of target: UserAndGroup) throws(PrivilegeError) -> (uid_t, gid_t) {
+        guard let user = getpwnam(target.user) else {
+            throw PrivilegeError(description: "UserID \(target): no such user \(target.user)")
+        }
+        var gid = user.pointee.pw_gid
+        if let groupName = target.group {
+            guard let group = getgrnam(groupName) else { throw PrivilegeError(description: "UserID \(target): no such group \(groupName)") }
+            gid = group.pointee.gr_gid
+        }
+        return (user.pointee.pw_uid, gid)
     }
 }

@@ -51,6 +51,53 @@ final class PrivilegeDropTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: serve.path("dkimctl.pid")), serve.stderr)
     }
 
+    /// `Socket local:…` with `UMask 007`: the socket belongs to the UserID user and group, so a process in
+    /// that group (the MTA) can connect and anyone else cannot.
+    func testALocalSocketBelongsToTheUserAndGroup() throws {
+        guard getuid() == 0 else { throw XCTSkip("UserID switches users only when started as root") }
+        guard getpwnam("nobody")?.pointee.pw_uid == nobody, getgrnam("nogroup")?.pointee.gr_gid == nobody,
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            throw XCTSkip("needs the Debian nobody:nogroup (65534) and setpriv")
+        }
+        let serve = try ServeProcess()
+        XCTAssertEqual(chown(serve.directory.path, nobody, nobody), 0)
+        let socketPath = serve.path("milter.sock")
+        try serve.write("opendkim.conf", """
+            Syslog no
+            Mode v
+            UMask 007
+            UserID nobody:nogroup
+            Socket local:\(socketPath)
+
+            """)
+        try serve.start()
+        try serve.waitFor("privileges dropped") { serve.stderr.contains("running as nobody:nogroup") }
+
+        var info = stat()
+        XCTAssertEqual(stat(socketPath, &info), 0)
+        XCTAssertEqual(info.st_uid, nobody)
+        XCTAssertEqual(info.st_gid, nobody)
+        XCTAssertEqual(info.st_mode & 0o777, 0o770)
+        XCTAssertEqual(try connectAs(uid: 4242, gid: nobody, to: socketPath), 0, "a member of the group connects")
+        XCTAssertNotEqual(try connectAs(uid: 4242, gid: 4242, to: socketPath), 0, "others are refused")
+
+        serve.signal(SIGTERM)
+        XCTAssertEqual(try serve.waitForExit(), 0, serve.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: socketPath), "the socket is removed at exit")
+    }
+
+    /// Exit status of a connect to the Unix socket from a process running as uid:gid.
+    private func connectAs(uid: UInt32, gid: UInt32, to path: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "/usr/bin/perl", "-MSocket", "-e",
+                             "socket(my $s, PF_UNIX, SOCK_STREAM, 0) or exit 2; connect($s, pack_sockaddr_un($ARGV[0])) or exit 1; exit 0",
+                             path]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     func testAUserIDThatCannotBeAppliedStopsTheStart() throws {
         let serve = try ServeProcess()
         try serve.write("KeyTable", "")
