@@ -9,7 +9,7 @@ public struct DKIMCtl: AsyncParsableCommand {
         commandName: "dkimctl",
         abstract: "DKIM signing and verifying for mail servers: the milter, keys and signatures.",
         subcommands: [ServeCommand.self, GenKeyCommand.self, SignCommand.self, VerifyCommand.self, TestKeyCommand.self,
-                      CheckCommand.self, ExplainCommand.self]
+                      CheckCommand.self, ExplainCommand.self, ReloadCommand.self]
     )
 
     public init() {}

@@ -13,9 +13,23 @@ public struct PidFile: Sendable {
         public let description: String
     }
 
+    /// The process id the file holds.
+    public func processID() throws(PidFileError) -> Int32 {
+        let text: String
+        do { text = try String(contentsOfFileAtPath: path) } catch {
+            throw PidFileError(description: "cannot read PidFile \(path): \(error)")
+        }
+        guard let pid = Int32(text.trimmingCharacters(in: " \n\t\r")), pid > 0 else {
+            throw PidFileError(description: "PidFile \(path) does not hold a process id")
+        }
+        return pid
+    }
+
+    /// Whether process `pid` exists (also when it belongs to another user).
+    public static func isRunning(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
+
     public func write() throws(PidFileError) {
-        if let existing = try? String(contentsOfFileAtPath: path), let pid = Int32(existing.trimmingCharacters(in: " \n\t")),
-           pid > 0, pid != getpid(), kill(pid, 0) == 0 || errno == EPERM {
+        if let pid = try? processID(), pid != getpid(), Self.isRunning(pid) {
             throw PidFileError(description: "PidFile \(path) names process \(pid), which is running: is another instance using this configuration?")
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -30,7 +44,7 @@ public struct PidFile: Sendable {
     /// file's directory must be writable by that user); the next start replaces a stale file anyway.
     @discardableResult
     public func remove() -> String? {
-        guard let existing = try? String(contentsOfFileAtPath: path), Int32(existing.trimmingCharacters(in: " \n\t")) == getpid() else { return nil }
+        guard (try? processID()) == getpid() else { return nil }
         guard unlink(path) == 0 else {
             return "cannot remove PidFile \(path): \(String(cString: strerror(errno))); the next start replaces it"
         }

@@ -107,4 +107,51 @@ final class ReloadTests: XCTestCase {
         serve.signal(SIGTERM)
         XCTAssertEqual(try serve.waitForExit(), 0, serve.stderr)
     }
+
+    /// `dkimctl reload`: a broken configuration is reported on the terminal and nothing is sent; a good one
+    /// reaches the daemon named by PidFile; a PidFile naming a dead process sends nothing.
+    func testDkimctlReloadChecksFirstThenSignalsThePidFileProcess() throws {
+        let serve = try ServeProcess()
+        _ = try serve.writeKey("mail")
+        try serve.write("KeyTable", "mail._domainkey.example.com example.com:mail:\(serve.path("mail.private"))\n")
+        try serve.write("SigningTable", "*@example.com mail._domainkey.example.com\n")
+        try serve.writeConfiguration(extra: ["PidFile \(serve.path("dkimctl.pid"))"])
+        try serve.start()
+        let config = serve.path("opendkim.conf")
+
+        try serve.write("KeyTable", "mail._domainkey.example.com no-colons-here\n")
+        let refused = try runDkimctl(["reload", "--config", config])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("error: \(serve.path("KeyTable")):1:"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("reload: not sent: 1 error(s)"), refused.stderr)
+
+        try serve.write("KeyTable", "mail._domainkey.example.com example.com:mail:\(serve.path("mail.private"))\n")
+        let sent = try runDkimctl(["reload", "--config", config])
+        XCTAssertEqual(sent.status, 0, sent.stderr)
+        XCTAssertEqual(sent.stdout, "reload: sent SIGHUP to process \(serve.pid); its log says what changed\n")
+        try serve.waitFor("reloaded") { serve.stderr.contains("reloaded configuration") }
+        XCTAssertFalse(serve.stderr.contains("reload failed"), "the refused reload never reached the daemon\n\(serve.stderr)")
+
+        serve.signal(SIGTERM)
+        XCTAssertEqual(try serve.waitForExit(), 0, serve.stderr)
+        // A PidFile left behind, naming a process that is gone.
+        try serve.write("dkimctl.pid", "\(serve.pid)\n")
+        let stale = try runDkimctl(["reload", "--config", config])
+        XCTAssertEqual(stale.status, 1, stale.stderr)
+        XCTAssertTrue(stale.stderr.contains("process \(serve.pid) is not running (a stale PidFile?)"), stale.stderr)
+    }
+
+    private func runDkimctl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = ServeProcess.binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
 }
