@@ -1,3 +1,4 @@
+import DKIMConfig
 public import Logging
 import Synchronization
 
@@ -69,7 +70,9 @@ public final class ConfigurationReloader: Sendable {
         metrics.reload(succeeded: true)
         let change = Self.changes(from: old, to: new)
         for warning in new.warnings { logger.warning("\(warning)") }
-        logger.notice("reloaded configuration from \(configPath): \(change.keysAdded.count) key(s) added, \(change.keysRemoved.count) removed, \(new.settings.policy.keys.count) loaded")
+        let tables = change.tables.isEmpty ? "tables unchanged"
+            : "changed: " + change.tables.map { "\($0.name) +\($0.added)/-\($0.removed) lines" }.joined(separator: ", ")
+        logger.notice("reloaded configuration from \(configPath): \(tables); \(change.keysAdded.count) key(s) added, \(change.keysRemoved.count) removed, \(new.settings.policy.keys.count) loaded")
         if !change.restartOptions.isEmpty {
             logger.warning("reload: \(change.restartOptions.joined(separator: ", ")) changed; still using the values read at start until a restart")
         }
@@ -80,6 +83,14 @@ public final class ConfigurationReloader: Sendable {
         public var keysAdded: [String]
         public var keysRemoved: [String]
         public var restartOptions: [String]
+        /// The tables whose lines differ (by content, not by line number), in a fixed order.
+        public var tables: [TableChange] = []
+    }
+
+    public struct TableChange: Sendable, Equatable {
+        public var name: String
+        public var added: Int
+        public var removed: Int
     }
 
     /// What a reload from `old` to `new` changes: KeyTable names added and removed, and start-only options.
@@ -95,8 +106,24 @@ public final class ConfigurationReloader: Sendable {
         if a.syslog != b.syslog { restart.append("Syslog") }
         if a.syslogFacility != b.syslogFacility { restart.append("SyslogFacility") }
         if a.metricsListen != b.metricsListen { restart.append("MetricsListen") }
+        var tables: [TableChange] = []
+        func compare<Line: Hashable>(_ name: String, _ old: [Line], _ new: [Line]) {
+            let before = Set(old), after = Set(new)
+            let added = after.subtracting(before).count, removed = before.subtracting(after).count
+            if added + removed > 0 { tables.append(TableChange(name: name, added: added, removed: removed)) }
+        }
+        compare("KeyTable", keyLines(a), keyLines(b))
+        compare("SigningTable", (a.signingTable?.entries ?? []).map { [$0.pattern, $0.keyName, $0.signer ?? ""] },
+                (b.signingTable?.entries ?? []).map { [$0.pattern, $0.keyName, $0.signer ?? ""] })
+        compare("InternalHosts", a.internalHosts.entries.map(\.text), b.internalHosts.entries.map(\.text))
+        compare("ExternalIgnoreList", a.externalIgnoreList.entries.map(\.text), b.externalIgnoreList.entries.map(\.text))
+        compare("PeerList", a.peerList.entries.map(\.text), b.peerList.entries.map(\.text))
         return Change(keysAdded: newNames.subtracting(oldNames).sorted(),
                       keysRemoved: oldNames.subtracting(newNames).sorted(),
-                      restartOptions: restart)
+                      restartOptions: restart, tables: tables)
+    }
+
+    private static func keyLines(_ configuration: DaemonConfiguration) -> [[String]] {
+        (configuration.keyTable?.entries ?? []).map { [$0.name, $0.domain.description, $0.selector.description, $0.keyPath] }
     }
 }
