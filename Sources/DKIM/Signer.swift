@@ -44,6 +44,9 @@ public struct SigningRequest: Sendable {
         "List-Id", "List-Help", "List-Unsubscribe", "List-Subscribe", "List-Post", "List-Owner", "List-Archive",
         "Sender", "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
     ]
+
+    /// The same, lowercased once rather than for every message.
+    static let defaultSignedHeadersLowercased = defaultSignedHeaders.map { $0.lowercased() }
 }
 
 public struct SigningError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -124,22 +127,20 @@ public final class DKIMSigner {
     static func signedNames(for request: SigningRequest, in headers: [HeaderField]) -> [String] {
         var counts: [String: Int] = [:]
         for field in headers { counts[field.lowercasedName, default: 0] += 1 }
-        var wanted = request.headers ?? SigningRequest.defaultSignedHeaders
-        if !wanted.contains(where: { $0.lowercased() == "from" }) { wanted.insert("From", at: 0) }
-        var seen = Set<String>()
+        var wanted = request.headers?.map { $0.lowercased() } ?? SigningRequest.defaultSignedHeadersLowercased
+        if !wanted.contains("from") { wanted.insert("from", at: 0) }
+        let oversign = request.oversign.isEmpty ? [] : Set(request.oversign.map { $0.lowercased() })
+        var seen = Set<String>(minimumCapacity: wanted.count)
         var names: [String] = []
-        for name in wanted {
-            let key = name.lowercased()
+        for key in wanted {
             guard seen.insert(key).inserted else { continue }
-            let occurrences = counts[key] ?? 0
-            let oversigned = request.oversign.contains { $0.lowercased() == key }
-            let times = occurrences + (oversigned ? 1 : 0)
+            let times = (counts[key] ?? 0) + (oversign.contains(key) ? 1 : 0)
             names.append(contentsOf: repeatElement(key, count: times))
         }
         // Over-signed names not in the wanted list still lock the field out.
-        for name in request.oversign where !seen.contains(name.lowercased()) {
+        for name in request.oversign {
             let key = name.lowercased()
-            seen.insert(key)
+            guard seen.insert(key).inserted else { continue }
             names.append(contentsOf: repeatElement(key, count: (counts[key] ?? 0) + 1))
         }
         return names

@@ -25,26 +25,27 @@ public struct SigningPolicy: Sendable {
         self.keys = keys
     }
 
-    public func decide(_ facts: MessageFacts) -> PolicyDecision {
+    /// With `explaining` false the decision comes without its reasons: formatting a file:line trail for
+    /// every message costs more than deciding, and only LogWhy and `dkimctl explain` read it.
+    public func decide(_ facts: MessageFacts, explaining: Bool = true) -> PolicyDecision {
         let config = configuration
-        var reasons: [String] = []
-        let client = SigningPolicy.describeClient(facts)
+        var reasons = ReasonTrail(enabled: explaining)
 
         if let peer = config.peerList.match(address: facts.clientAddress, hostName: facts.clientHostName),
            !peer.isExclusion {
             reasons.append("PeerList \(peer)")
-            return PolicyDecision(action: .skip(.peerList), reasons: reasons)
+            return PolicyDecision(action: .skip(.peerList), reasons: reasons.lines)
         }
 
         // Who sent it.
-        let ours = origin(facts, client: client, reasons: &reasons)
+        let ours = origin(facts, reasons: &reasons)
 
         // What it claims to be from.
         guard let text = facts.fromAddress, let from = SigningPolicy.senderAddress(text),
               let fromDomain = from.domainName
         else {
             reasons.append("no From address with a domain")
-            return PolicyDecision(action: .skip(.noUsableFrom), reasons: reasons)
+            return PolicyDecision(action: .skip(.noUsableFrom), reasons: reasons.lines)
         }
 
         let (found, matched) = keyChoices(for: from, fromDomain: fromDomain, reasons: &reasons)
@@ -55,7 +56,7 @@ public struct SigningPolicy: Sendable {
                !ignored.isExclusion {
                 reasons.append("ExternalIgnoreList \(ignored): no notice about the outside sender")
             } else {
-                notice = "external host \(client) attempted to send as \(fromDomain)"
+                notice = "external host \(SigningPolicy.describeClient(facts)) attempted to send as \(fromDomain)"
             }
             reasons.append("\(fromDomain) has signing keys, but the sender is not ours: not signing")
             choices = []
@@ -63,18 +64,18 @@ public struct SigningPolicy: Sendable {
 
         if matched && ours && !config.mode.contains(.sign) {
             reasons.append("Mode \(config.mode) does not sign: leaving the message alone, as OpenDKIM does")
-            return PolicyDecision(action: .skip(.signingDisabled), reasons: reasons)
+            return PolicyDecision(action: .skip(.signingDisabled), reasons: reasons.lines)
         }
         if !choices.isEmpty {
             reasons.append("signing with \(choices.count) key\(choices.count == 1 ? "" : "s")")
-            return PolicyDecision(action: .sign(choices), reasons: reasons)
+            return PolicyDecision(action: .sign(choices), reasons: reasons.lines)
         }
         guard config.mode.contains(.verify) else {
             reasons.append("Mode \(config.mode) does not verify: leaving the message alone")
-            return PolicyDecision(action: .skip(.verifyingDisabled), reasons: reasons, externalSenderNotice: notice)
+            return PolicyDecision(action: .skip(.verifyingDisabled), reasons: reasons.lines, externalSenderNotice: notice)
         }
         reasons.append(ours ? "nothing to sign for \(fromDomain): verifying, as OpenDKIM does" : "verifying")
-        return PolicyDecision(action: .verify, reasons: reasons, externalSenderNotice: notice)
+        return PolicyDecision(action: .verify, reasons: reasons.lines, externalSenderNotice: notice)
     }
 
     /// The `SigningRequest` for a chosen key with this configuration's canonicalization and header lists.
@@ -99,7 +100,7 @@ public struct SigningPolicy: Sendable {
 
     // MARK: - Steps
 
-    private func origin(_ facts: MessageFacts, client: String, reasons: inout [String]) -> Bool {
+    private func origin(_ facts: MessageFacts, reasons: inout ReasonTrail) -> Bool {
         let config = configuration
         if let mtas = config.mtaNames {
             if let name = facts.daemonName, let entry = mtas.firstMatch(name, caseSensitive: true) {
@@ -119,7 +120,7 @@ public struct SigningPolicy: Sendable {
             reasons.append("InternalHosts \(match)")
             if !match.isExclusion { return true }
         } else {
-            reasons.append("InternalHosts: \(client) is not internal")
+            reasons.append("InternalHosts: \(SigningPolicy.describeClient(facts)) is not internal")
         }
         if facts.authenticated {
             reasons.append("client authenticated ({auth_type} is set)")
@@ -132,7 +133,7 @@ public struct SigningPolicy: Sendable {
     /// The keys for the sender, and whether any table line applied at all (OpenDKIM's "domain OK", which
     /// decides even when Mode v left the keys unloaded).
     private func keyChoices(for from: MailAddress, fromDomain: DomainName,
-                            reasons: inout [String]) -> (choices: [SigningKeyChoice], matched: Bool) {
+                            reasons: inout ReasonTrail) -> (choices: [SigningKeyChoice], matched: Bool) {
         let config = configuration
         if let table = config.signingTable, let keyTable = config.keyTable {
             let matches = table.lookup(localPart: from.localPart, domain: fromDomain.value, all: config.multipleSignatures)
@@ -181,7 +182,7 @@ public struct SigningPolicy: Sendable {
     }
 
     private func choice(_ loaded: LoadedKeys.Key, domain: DomainName, identity: String?,
-                        signingTableLocation: ConfigLocation?, reasons: inout [String]) -> SigningKeyChoice {
+                        signingTableLocation: ConfigLocation?, reasons: inout ReasonTrail) -> SigningKeyChoice {
         let key = loaded.privateKey
         let algorithm = configuration.signatureAlgorithm.keyType == key.type
             ? configuration.signatureAlgorithm : .signing(with: key.type)
@@ -194,7 +195,7 @@ public struct SigningPolicy: Sendable {
 
     /// The SigningTable's signer as `i=`, dropped when its domain is not `d=` or below it (RFC 6376 §3.5),
     /// as OpenDKIM drops a conflicting identity.
-    private static func identity(_ signer: String?, domain: DomainName, reasons: inout [String]) -> String? {
+    private static func identity(_ signer: String?, domain: DomainName, reasons: inout ReasonTrail) -> String? {
         guard let signer else { return nil }
         let identityDomain = signer.split(separator: "@", omittingEmptySubsequences: false).last.map(String.init) ?? signer
         if let parsed = DomainName(identityDomain), parsed.isSubdomain(of: domain) {
@@ -236,5 +237,17 @@ public struct SigningPolicy: Sendable {
     private static func describeClient(_ facts: MessageFacts) -> String {
         let name = facts.clientHostName ?? "(no name)"
         return facts.clientAddress.map { "\(name) [\($0)]" } ?? name
+    }
+}
+
+/// The reasons trail of a decision, formatted only when it will be read.
+struct ReasonTrail {
+    let enabled: Bool
+    private(set) var lines: [String] = []
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func append(_ line: @autoclosure () -> String) {
+        if enabled { lines.append(line()) }
     }
 }

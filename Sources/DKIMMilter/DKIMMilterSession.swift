@@ -98,7 +98,7 @@ final class DKIMMilterSession: MilterSession {
             return .now([.accept])
         }
         let facts = messageFacts(message, context: context)
-        let decision = message.settings.policy.decide(facts)
+        let decision = message.settings.policy.decide(facts, explaining: message.settings.configuration.logWhy)
         message.reasons = decision.reasons
         if let notice = decision.externalSenderNotice { logger.notice("\(notice)") }
 
@@ -143,9 +143,12 @@ final class DKIMMilterSession: MilterSession {
     }
 
     private func messageFacts(_ message: MessageInProgress, context: MilterEventContext) -> MessageFacts {
+        // Only MacroList reads the whole set: do not copy it for every message otherwise.
         var macros: [String: String] = [:]
-        for stage in MilterMacroStage.allCases {
-            for macro in context.macros.macros(for: stage) { macros[macro.name] = macro.value }
+        if message.settings.configuration.macroList != nil {
+            for stage in MilterMacroStage.allCases {
+                for macro in context.macros.macros(for: stage) { macros[macro.name] = macro.value }
+            }
         }
         let authType = context.macro("auth_type") ?? ""
         let from = message.headers.first { $0.hasName("From") }
