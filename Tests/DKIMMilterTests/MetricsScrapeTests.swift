@@ -112,10 +112,7 @@ struct Scrape {
     init(port: Int, path: String = "/metrics", method: String = "GET") throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
+        var address = ServeProcess.loopbackAddress(port: port)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -157,23 +154,9 @@ final class ListeningTCPPort {
 
     init() throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        port = try bindLoopback(fd)
+        port = try ServeProcess.bindLoopback(fd)
         listen(fd, 1)
     }
 
     deinit { close(fd) }
-}
-
-private func bindLoopback(_ fd: Int32) throws -> Int {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-        }
-    }
-    guard bound else { throw ServeTestError(description: "bind: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

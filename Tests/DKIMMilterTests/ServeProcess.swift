@@ -158,17 +158,28 @@ final class ServeProcess: @unchecked Sendable {
     private static func bindOnce(port: Int) throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
+        return try bindLoopback(fd, port: port)
+    }
+
+    /// 127.0.0.1:`port`.
+    static func loopbackAddress(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
+        return address
+    }
+
+    /// Binds `fd` to 127.0.0.1:`port` (0: a port the kernel picks) and returns the port.
+    static func bindLoopback(_ fd: Int32, port: Int = 0) throws -> Int {
+        var address = loopbackAddress(port: port)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress -> Bool in
                 bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
             }
         }
-        guard bound else { throw NSError(domain: "freePort", code: Int(errno)) }
+        guard bound else { throw ServeTestError(description: "bind to 127.0.0.1:\(port): errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
