@@ -1,10 +1,11 @@
+import DKIMConfig
 import DKIMCrypto
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Reads private key files the way a careful daemon does: a clear reason for every failure, and a warning
-/// when the file is readable by group or others (OpenDKIM's RequireSafeKeys check).
+/// Reads private key files for the command line: a clear reason for every failure, and a warning where the
+/// daemon's RequireSafeKeys rule (``KeyFileSafety``, for the user running the command) would refuse the file.
 public enum KeyFile {
     public struct Loaded: Sendable {
         public let key: PrivateKey
@@ -26,12 +27,9 @@ public enum KeyFile {
         do { key = try PrivateKey(bytes: bytes) } catch {
             throw CLIError("key file \(path) is not a usable private key: \(error)")
         }
-        var warning: String?
-        let mode = info.st_mode & 0o777
-        if mode & 0o077 != 0 {
-            warning = "key file \(path) is readable by group or others (mode \(String(mode, radix: 8))); run chmod 600 \(path)"
-        }
-        return Loaded(key: key, permissionWarning: warning)
+        let problem = KeyFileSafety.currentProcess().problem(mode: UInt32(info.st_mode), ownerUID: UInt32(info.st_uid),
+                                                             groupID: UInt32(info.st_gid))
+        return Loaded(key: key, permissionWarning: problem.map { "key file \(path) is not safe: \($0); run chmod 600 \(path)" })
     }
 
     static func readFile(_ path: String) throws(CLIError) -> [UInt8] {

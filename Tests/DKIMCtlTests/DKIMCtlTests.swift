@@ -130,11 +130,11 @@ final class DKIMCtlTests: XCTestCase {
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
             XCTAssertFalse(result.stderr.contains("Fatal error"), result.stderr)
         }
-        // A group-readable key signs, with a warning.
-        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: key)
+        // A world-readable key signs, with the warning the daemon's RequireSafeKeys rule gives.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key)
         let open = try sign(key: key, input: message)
         XCTAssertEqual(open.status, 0)
-        XCTAssertTrue(open.stderr.contains("readable by group or others"), open.stderr)
+        XCTAssertTrue(open.stderr.contains("is not safe: other users can read or write it (mode 0644); run chmod 600"), open.stderr)
     }
 
     func testLargeInputIsStreamedInBoundedMemory() throws {
