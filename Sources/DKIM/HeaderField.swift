@@ -52,6 +52,29 @@ public struct HeaderField: Sendable, Hashable {
         return raw[(colonIndex + 1)...]
     }
 
+    /// The whole field as text with `lineEnd` between its folded lines (MTAs and Unix files want LF).
+    public func text(lineEnd: String = "\r\n") -> String { Self.text(raw[...], lineEnd: lineEnd) }
+
+    /// The value after the colon as text, likewise.
+    public func valueText(lineEnd: String = "\r\n") -> String { Self.text(value, lineEnd: lineEnd) }
+
+    private static func text(_ bytes: ArraySlice<UInt8>, lineEnd: String) -> String {
+        guard lineEnd != "\r\n" else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == 0x0D, index + 1 < bytes.endIndex, bytes[index + 1] == 0x0A {
+                out.append(contentsOf: lineEnd.utf8)
+                index += 2
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The value unfolded and trimmed, for reading addresses and tag lists.
     public var unfoldedValue: String {
         var out: [UInt8] = []

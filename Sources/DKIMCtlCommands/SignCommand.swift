@@ -97,16 +97,8 @@ struct SignCommand: ParsableCommand {
         do { fields = try signer.finish(headers: headerFields) } catch { throw CLIError("cannot sign: \(error)") }
         let lineEnd = parser.usesBareLF ? "\n" : "\r\n"
         for field in fields {
-            var text = String(decoding: field.raw, as: UTF8.self)
-            if parser.usesBareLF { text = text.replacingCRLF(with: "\n") }
-            try StandardStreams.write(text + lineEnd)
+            try StandardStreams.write(field.text(lineEnd: lineEnd) + lineEnd)
         }
         try spool.replay(to: 1)
-    }
-}
-
-extension String {
-    func replacingCRLF(with replacement: String) -> String {
-        split(separator: "\r\n", omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -16,15 +16,9 @@ extension HeaderField {
     /// The value to send back to the MTA in an insert/add header request: the text after the colon, folded
     /// with LF (the MTA writes its own line ends), and without the leading space when the MTA adds one.
     func milterValue(leadingSpace: Bool) -> String {
-        var text = String(decoding: value, as: UTF8.self).replacingCRLF(with: "\n")
+        var text = valueText(lineEnd: "\n")
         if !leadingSpace, text.hasPrefix(" ") { text.removeFirst() }
         if leadingSpace, !text.hasPrefix(" ") { text = " " + text }
         return text
-    }
-}
-
-extension String {
-    func replacingCRLF(with replacement: String) -> String {
-        split(separator: "\r\n", omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
