@@ -76,6 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
             let location = configuration.location(of: "Socket").map { "\($0): " } ?? ""
             throw CLIError("cannot start: \(location)\(error)", exitCode: 1)
         }
+        // UMask for every file the daemon creates (the PidFile, a local: socket), as OpenDKIM sets it.
+        if let mask = configuration.umask { umask(mode_t(mask)) }
         let pidFile = configuration.pidFile.map(PidFile.init(path:))
         let userID = configuration.userID
         let store = FilterSettingsStore(loaded.settings)

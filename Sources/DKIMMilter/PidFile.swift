@@ -32,7 +32,12 @@ public struct PidFile: Sendable {
         if let pid = try? processID(), pid != getpid(), Self.isRunning(pid) {
             throw PidFileError(description: "PidFile \(path) names process \(pid), which is running: is another instance using this configuration?")
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A new file every time: never write through whatever is there (a symbolic link planted in a
+        // shared directory would make root overwrite its target), and let UMask apply.
+        if unlink(path) != 0 && errno != ENOENT {
+            throw PidFileError(description: "cannot replace PidFile \(path): \(String(cString: strerror(errno)))")
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw PidFileError(description: "cannot write PidFile \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let text = "\(getpid())\n"

@@ -24,9 +24,12 @@ final class ServeLifecycleTests: XCTestCase {
         try dead.run()
         dead.waitUntilExit()
         try serve.write("dkimctl.pid", "\(dead.processIdentifier)\n")
-        let key = try prepare(serve, extra: ["PidFile \(pidPath)"])
+        let key = try prepare(serve, extra: ["PidFile \(pidPath)", "UMask 077"])
         try serve.start()
         try serve.waitFor("PidFile") { (try? String(contentsOfFile: pidPath, encoding: .utf8)) == "\(serve.pid)\n" }
+        // The stale file (mode 0644) was replaced by a new one, created under UMask 077.
+        let mode = try FileManager.default.attributesOfItem(atPath: pidPath)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
 
         // Mid-message when SIGTERM arrives.
         let client = try serve.client(version: 2)
