@@ -36,6 +36,8 @@
 #      delivered (the ones sent during the outage unsigned), no permanent failure, every signature verifies;
 #      10 more sent after the restart are all signed and verify (dkimpy)
 # then once, e: milter stopped, milter_default_action = accept: delivered unsigned.
+# The milter runs as in the setup guide, UserID opendkim:opendkim with the keys given to that user; for
+# dkimctl, every thread is checked to run as opendkim once it listens.
 #
 # The generated opendkim.conf differs between the two milters only in how the DNS server is named:
 #   dkimctl:  Nameservers 127.0.0.1@PORT     (the @PORT suffix is OUR extension; OpenDKIM takes addresses only)
@@ -234,6 +236,13 @@ genkey() { # genkey SELECTOR DOMAIN rsa|ed25519
 }
 genkey mail example.com rsa
 genkey ed example.com ed25519
+# The setup guide runs the milter as opendkim:opendkim (UserID) and gives it the keys (chown opendkim:opendkim).
+# The daemon starts as root, binds, loads the keys, then switches; the run directory is its own so that the
+# PidFile can be removed at exit.
+if ! getent passwd opendkim >/dev/null; then
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin opendkim
+fi
+chown -R opendkim:opendkim "$KEYS" "$MDIR"
 # The signed-elsewhere domain. Default outside.test as specified; note that libunbound (OpenDKIM's and
 # dkimctl's resolver) answers NXDOMAIN for every name under test. itself (RFC 6761 default local zone) unless
 # told "local-zone: test. nodefault" - set PF_OUTSIDE_DOMAIN=outside.example to test verification without that.
@@ -330,6 +339,7 @@ write_milter_conf() { # write_milter_conf CANONICALIZATION
             echo "Syslog                  no"
         fi
         echo "UMask                   002"
+        echo "UserID                  opendkim:opendkim"
         echo "Background              no"
         echo "AutoRestart             no"
         echo "Mode                    sv"
@@ -371,6 +381,21 @@ start_milter() { # start_milter CANONICALIZATION [LABEL_PREFIX]
     MILTER_PID=$!
     if "$PY" "$HERE/pf.py" waitport "$MPORT" 20 && kill -0 "$MILTER_PID" 2>/dev/null; then
         ok "${2:-}milter ($MODE, Canonicalization $1) listens on 127.0.0.1:$MPORT"
+        if [ "$MODE" = dkimctl ]; then
+            # Every thread, the main one included (ps shows the thread-group leader).
+            # The switch follows the bind by a moment: wait for it.
+            local users=""
+            for _ in $(seq 50); do
+                users=$(ps -L -o user= -p "$MILTER_PID" | sort -u | tr '\n' ' ')
+                [ "$users" = "opendkim " ] && break
+                sleep 0.1
+            done
+            if [ "$users" = "opendkim " ]; then
+                ok "${2:-}milter runs as UserID opendkim (every thread)"
+            else
+                notok "${2:-}milter threads run as: $users(expected only opendkim)"
+            fi
+        fi
         return 0
     fi
     notok "${2:-}milter ($MODE, Canonicalization $1) did not start listening on 127.0.0.1:$MPORT"
