@@ -89,14 +89,7 @@ final class DKIMMilterSession: MilterSession {
 
     private func endOfHeaders(_ message: MessageInProgress, context: MilterEventContext) -> MilterReply {
         let logger = logger(context)
-        if case .givenUp(let why) = message.work {
-            // As for a skip below: when the MTA does not wait for this reply, the end of the message logs it.
-            if !context.negotiated.protocolOptions.contains(.noReplyEndOfHeaders) {
-                logger.warning("not signing or verifying: \(why); message accepted unchanged")
-                metrics.message(.unhandled)
-            }
-            return .now([.accept])
-        }
+        if case .givenUp = message.work { return acceptWithoutBody(message, logger: logger, context: context) }
         let facts = messageFacts(message, context: context)
         let decision = message.settings.policy.decide(facts, explaining: message.settings.configuration.logWhy)
         message.reasons = decision.reasons
@@ -122,24 +115,30 @@ final class DKIMMilterSession: MilterSession {
         case .skip(let reason):
             message.work = .skipping(reason.description, keyword: reason.keyword)
         }
-        if !message.needsBody {
-            // Nothing to add: tell the MTA not to send us the body, unless we must still write a header.
-            // When the MTA waits for this reply, "accept" ends the message here and no end-of-message
-            // follows: log now. Otherwise (NR_EOH) the end of the message logs it, once.
-            if !context.negotiated.protocolOptions.contains(.noReplyEndOfHeaders) {
-                switch message.work {
-                case .skipping(let why, let keyword):
-                    log(logger, message, decision: "skip", result: why)
-                    metrics.message(.skipped(keyword))
-                case .givenUp(let why):
-                    logger.warning("message accepted unchanged: \(why)")
-                    metrics.message(.unhandled)
-                default: break
-                }
-            }
-            return .now([.accept])
-        }
+        if !message.needsBody { return acceptWithoutBody(message, logger: logger, context: context) }
         return .continue
+    }
+
+    /// Nothing to add: tell the MTA not to send us the body. When the MTA waits for this reply, "accept" ends
+    /// the message here and no end-of-message follows: log and count it now. Otherwise (NR_EOH) the end of
+    /// the message does, once.
+    private func acceptWithoutBody(_ message: MessageInProgress, logger: Logger, context: MilterEventContext) -> MilterReply {
+        if !context.negotiated.protocolOptions.contains(.noReplyEndOfHeaders) { recordUnworked(message, logger: logger) }
+        return .now([.accept])
+    }
+
+    /// The log line and the count of a message that ends without signing or verifying.
+    private func recordUnworked(_ message: MessageInProgress, logger: Logger) {
+        switch message.work {
+        case .skipping(let why, let keyword):
+            log(logger, message, decision: "skip", result: why)
+            metrics.message(.skipped(keyword))
+        case .givenUp(let why):
+            logger.warning("not signing or verifying: \(why); message accepted unchanged")
+            metrics.message(.unhandled)
+        case .collectingHeaders, .signing, .verifying:
+            break
+        }
     }
 
     private func messageFacts(_ message: MessageInProgress, context: MilterEventContext) -> MessageFacts {
@@ -171,13 +170,8 @@ final class DKIMMilterSession: MilterSession {
             _ = endOfHeaders(message, context: context)
             if case .collectingHeaders = message.work { return .continue }
             return endOfMessage(message, context: context)
-        case .skipping(let why, let keyword):
-            log(logger, message, decision: "skip", result: why)
-            metrics.message(.skipped(keyword))
-            return .continue
-        case .givenUp(let why):
-            logger.warning("message accepted unchanged: \(why)")
-            metrics.message(.unhandled)
+        case .skipping, .givenUp:
+            recordUnworked(message, logger: logger)
             return .continue
         case .signing(let signer, let choices):
             let box = UncheckedBox((signer, message.headers))
