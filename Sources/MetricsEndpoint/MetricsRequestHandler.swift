@@ -29,6 +29,11 @@ final class MetricsRequestHandler: ChannelInboundHandler {
         }
     }
 
+    /// A request that is not HTTP: NIO's error handler has answered 400; close the connection.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
             context.close(promise: nil)

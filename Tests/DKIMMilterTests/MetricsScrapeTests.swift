@@ -83,6 +83,39 @@ final class MetricsScrapeTests: XCTestCase {
         XCTAssertEqual(try serve.waitForExit(), 0, serve.stderr)
     }
 
+    /// Prometheus keeps its connection open between scrapes: several requests on one connection, HEAD
+    /// without a body, and a request that is not HTTP answered 400 and closed.
+    func testKeepAliveHeadAndABrokenRequest() throws {
+        let serve = try ServeProcess()
+        let metricsPort = try ServeProcess.freePort()
+        try serve.write("KeyTable", "")
+        try serve.write("SigningTable", "")
+        try serve.writeConfiguration(extra: ["MetricsListen 127.0.0.1:\(metricsPort)"])
+        try serve.start()
+        try serve.waitFor("metrics listener") { serve.stderr.contains("serving metrics on http://127.0.0.1:\(metricsPort)/metrics") }
+
+        let connection = try HTTPTestConnection(port: metricsPort)
+        let first = try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(first.status, 200)
+        XCTAssertEqual(first.headers["connection"], "keep-alive")
+        XCTAssertTrue(first.body.contains("dkim_reloads_total{result=\"ok\"} 0"), first.body)
+        let head = try connection.send("HEAD /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", expectBody: false)
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.body, "")
+        XCTAssertEqual(Int(head.headers["content-length"] ?? ""), first.body.utf8.count)
+        let second = try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(second.status, 200)
+        XCTAssertEqual(second.body, first.body)
+
+        let broken = try HTTPTestConnection(port: metricsPort)
+        XCTAssertEqual(try broken.send("NOT HTTP AT ALL\r\n\r\n").status, 400)
+        XCTAssertTrue(broken.isClosedByPeer())
+        XCTAssertEqual(try Scrape(port: metricsPort).status, 200, "the listener serves on")
+
+        serve.signal(SIGTERM)
+        XCTAssertEqual(try serve.waitForExit(), 0, serve.stderr)
+    }
+
     func testAPortInUseStopsTheStartNamingTheLine() throws {
         let serve = try ServeProcess()
         let taken = try ListeningTCPPort()
@@ -102,7 +135,7 @@ func authenticationResults(_ responses: [MilterResponse]) -> String? {
     return nil
 }
 
-/// One HTTP/1.1 request over a plain socket, and the Prometheus samples of the answer by series name.
+/// One HTTP/1.1 request on its own connection, and the Prometheus samples of the answer by series name.
 struct Scrape {
     let status: Int
     let contentType: String?
@@ -110,32 +143,11 @@ struct Scrape {
     private let samples: [String: Double]
 
     init(port: Int, path: String = "/metrics", method: String = "GET") throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = ServeProcess.loopbackAddress(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ServeTestError(description: "connect to metrics port \(port): errno \(errno)") }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard write(fd, request, request.count) == request.count else { throw ServeTestError(description: "write failed") }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 { throw ServeTestError(description: "read from metrics port: errno \(errno)") }
-            if n == 0 { break }
-            response += buffer[0..<n]
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { throw ServeTestError(description: "no HTTP header end in \(text)") }
-        let headLines = text[..<split.lowerBound].split(separator: "\r\n")
-        status = headLines.first.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
-        contentType = headLines.dropFirst().first { $0.lowercased().hasPrefix("content-type:") }
-            .map { $0.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces) }
-        body = String(text[split.upperBound...])
+        let connection = try HTTPTestConnection(port: port)
+        let response = try connection.send("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        status = response.status
+        contentType = response.headers["content-type"]
+        body = response.body
         var samples: [String: Double] = [:]
         for line in body.split(separator: "\n") where !line.hasPrefix("#") {
             guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
@@ -145,6 +157,84 @@ struct Scrape {
     }
 
     subscript(series: String) -> Double? { samples[series] }
+}
+
+/// A plain-socket HTTP/1.1 client connection that reads each response by its Content-Length, so several
+/// requests can share it.
+final class HTTPTestConnection {
+    struct Response {
+        var status: Int
+        /// Lowercased names.
+        var headers: [String: String]
+        var body: String
+    }
+
+    private let fd: Int32
+    private var pending: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = ServeProcess.loopbackAddress(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw ServeTestError(description: "connect to 127.0.0.1:\(port): errno \(errno)")
+        }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// Sends `request` as written and reads one response; a HEAD response has headers only.
+    func send(_ request: String, expectBody: Bool = true) throws -> Response {
+        let bytes = Array(request.utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count else { throw ServeTestError(description: "write failed") }
+        var headerEnd: Int?
+        while true {
+            if let end = find([13, 10, 13, 10]) { headerEnd = end; break }
+            guard try fill() else { break }
+        }
+        guard let headerEnd else { throw ServeTestError(description: "no HTTP header end in \(String(decoding: pending, as: UTF8.self))") }
+        let head = String(decoding: pending[..<headerEnd], as: UTF8.self).split(separator: "\r\n")
+        pending.removeFirst(headerEnd + 4)
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = expectBody ? Int(headers["content-length"] ?? "0") ?? 0 : 0
+        while pending.count < length {
+            guard try fill() else { throw ServeTestError(description: "connection closed inside a body") }
+        }
+        let body = String(decoding: pending.prefix(length), as: UTF8.self)
+        pending.removeFirst(length)
+        let status = head.first.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// Whether the server has closed the connection (reads end of file within a second).
+    func isClosedByPeer() -> Bool {
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return (try? fill()) == false
+    }
+
+    private func find(_ needle: [UInt8]) -> Int? {
+        guard pending.count >= needle.count else { return nil }
+        return (0...(pending.count - needle.count)).first { pending[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
+    /// Reads more; false at end of file.
+    private func fill() throws -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = read(fd, &buffer, buffer.count)
+        if n < 0 { throw ServeTestError(description: "read: errno \(errno)") }
+        pending += buffer[0..<n]
+        return n > 0
+    }
 }
 
 /// A TCP port someone already listens on.
