@@ -44,7 +44,7 @@ let package = Package(
             dependencies: [
                 "MilterServer", "MilterProtocol", "DKIM", "DKIMConfig", "DKIMDNS",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // A Prometheus text endpoint (GET /metrics) over HTTP/1.1 for a swift-prometheus registry. No DKIM.

@@ -94,9 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
                 do {
                     try pidFile?.write()
                     if let userID {
-                        var socketPath: String?
-                        if case .unix(let path) = spec { socketPath = path }
-                        try Privileges.drop(to: userID, socketPath: socketPath)
+                        try Privileges.drop(to: userID, socketPath: spec.unixPath)
                         logger.info("running as \(userID)")
                     }
                 } catch {

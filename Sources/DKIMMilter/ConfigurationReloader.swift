@@ -20,7 +20,16 @@ public final class ConfigurationReloader: Sendable {
     private let running: Mutex<SettingsLoader.Loaded>
 
     /// Options read only at start: a change is named in a warning and waits for a restart.
-    public static let restartOptions = ["Socket", "UserID", "PidFile", "UMask", "Syslog", "SyslogFacility", "MetricsListen"]
+    private static let startOnly: [(name: String, differs: @Sendable (DaemonConfiguration, DaemonConfiguration) -> Bool)] = [
+        ("Socket", { $0.socket != $1.socket }),
+        ("UserID", { $0.userID != $1.userID }),
+        ("PidFile", { $0.pidFile != $1.pidFile }),
+        ("UMask", { $0.umask != $1.umask }),
+        ("Syslog", { $0.syslog != $1.syslog }),
+        ("SyslogFacility", { $0.syslogFacility != $1.syslogFacility }),
+        ("MetricsListen", { $0.metricsListen != $1.metricsListen }),
+    ]
+    public static var restartOptions: [String] { startOnly.map(\.name) }
 
     public init(configPath: String, socketOverride: String?, loaded: SettingsLoader.Loaded, store: FilterSettingsStore,
                 logger: Logger, notifier: SystemdNotifier, metrics: MilterMetrics = .disabled) {
@@ -98,14 +107,7 @@ public final class ConfigurationReloader: Sendable {
         let oldNames = Set(old.settings.policy.keys.names)
         let newNames = Set(new.settings.policy.keys.names)
         let a = old.configuration, b = new.configuration
-        var restart: [String] = []
-        if a.socket != b.socket { restart.append("Socket") }
-        if a.userID != b.userID { restart.append("UserID") }
-        if a.pidFile != b.pidFile { restart.append("PidFile") }
-        if a.umask != b.umask { restart.append("UMask") }
-        if a.syslog != b.syslog { restart.append("Syslog") }
-        if a.syslogFacility != b.syslogFacility { restart.append("SyslogFacility") }
-        if a.metricsListen != b.metricsListen { restart.append("MetricsListen") }
+        let restart = startOnly.filter { $0.differs(a, b) }.map(\.name)
         var tables: [TableChange] = []
         func compare<Line: Hashable>(_ name: String, _ old: [Line], _ new: [Line]) {
             let before = Set(old), after = Set(new)

@@ -1,5 +1,6 @@
 public import CoreMetrics
 public import DKIMConfig
+import Metrics
 import Synchronization
 
 /// What the milter counts, through swift-metrics, so any backend can collect it (`dkimctl serve` plugs in
@@ -27,6 +28,8 @@ public final class MilterMetrics: Sendable {
     private let reloadsFailed: Counter
     private let connectionsOpen: Gauge
     private let keyAges = Mutex<[KeyLabels: Gauge]>([:])
+    /// Labelled counters, made once per label set rather than once per message.
+    private let counters = Mutex<[[String]: Counter]>([:])
 
     /// Histogram buckets, for backends that need them up front (Prometheus): signing takes tens of
     /// microseconds (Ed25519) to a few milliseconds (RSA-4096 with a large header); DNS from a cache hit
@@ -68,20 +71,27 @@ public final class MilterMetrics: Sendable {
 
     /// One message done. `result` is a short keyword (see ``MessageOutcome``), never free text.
     func message(_ outcome: MessageOutcome) {
-        Counter(label: Name.messages, dimensions: [("decision", outcome.decision), ("result", outcome.result)],
-                factory: factory).increment()
+        increment(Name.messages, [("decision", outcome.decision), ("result", outcome.result)])
     }
 
     func signature(domain: String, selector: String, algorithm: String) {
-        Counter(label: Name.signatures,
-                dimensions: [("domain", domain), ("selector", selector), ("algorithm", algorithm)],
-                factory: factory).increment()
+        increment(Name.signatures, [("domain", domain), ("selector", selector), ("algorithm", algorithm)])
     }
 
-    func signing(took duration: Duration) { signingDuration.record(duration) }
+    private func increment(_ label: String, _ dimensions: [(String, String)]) {
+        let key = [label] + dimensions.flatMap { [$0.0, $0.1] }
+        counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }.increment()
+    }
+
+    func signing(took duration: Duration) { signingDuration.record(duration: duration) }
 
     func dnsLookup(took duration: Duration, error: DNSErrorKind?) {
-        dnsDuration.record(duration)
+        dnsDuration.record(duration: duration)
         switch error {
         case .temporary: dnsTemporaryErrors.increment()
         case .permanent: dnsPermanentErrors.increment()
@@ -142,12 +152,5 @@ struct MessageOutcome: Equatable {
         let order = ["pass", "policy", "fail", "neutral", "permerror", "temperror", "none"]
         let best = order.first { keywords.contains($0) } ?? "none"
         return MessageOutcome(decision: "verify", result: best)
-    }
-}
-
-extension Timer {
-    fileprivate func record(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -59,7 +59,7 @@ public final class MilterServer: Service, Sendable {
     public func run() async throws {
         let address: SocketAddress
         do { address = try configuration.socket.resolve() } catch { throw MilterServerError(error.description) }
-        if case .unix(let path) = configuration.socket {
+        if let path = configuration.socket.unixPath {
             do { try UnixSocketFile.prepare(path) } catch { throw MilterServerError(error.description) }
         }
         let listener = try await bind(address)
@@ -77,7 +77,7 @@ public final class MilterServer: Service, Sendable {
             listener.close(promise: nil)
         }
         await drainConnections()
-        if case .unix(let path) = configuration.socket { unlink(path) }
+        if let path = configuration.socket.unixPath { unlink(path) }
         logger.info("stopped")
     }
 
@@ -104,7 +104,7 @@ public final class MilterServer: Service, Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     // TCP_NODELAY at the TCP level (`.socketOption(.tcp_nodelay)` would be SOL_SOCKET, that
                     // is SO_DEBUG, which needs CAP_NET_ADMIN). Replies are small and the MTA waits for them.
-                    if configuration.socket.isTCP {
+                    if configuration.socket.unixPath == nil {
                         do { try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1) } catch {
                             logger.notice("cannot set TCP_NODELAY: \(error)")
                         }

@@ -7,10 +7,10 @@ public enum SocketSpec: Sendable, Hashable, CustomStringConvertible {
     case inet6(host: String, port: Int)
     case unix(path: String)
 
-    /// Whether connections are TCP (so TCP options apply).
-    var isTCP: Bool {
-        if case .unix = self { return false }
-        return true
+    /// The socket file's path for a Unix-domain socket; nil for TCP.
+    public var unixPath: String? {
+        if case .unix(let path) = self { return path }
+        return nil
     }
 
     public init(parsing text: String) throws(SocketSpecError) {
